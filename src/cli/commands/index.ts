@@ -1,0 +1,7 @@
+// One line per command file. Each module exports `register(program)`.
+import type { Command } from 'commander';
+import { register as gpuInfo } from './gpu-info.ts';
+
+export function registerCommands(program: Command): void {
+  gpuInfo(program);
+}
