@@ -1,0 +1,79 @@
+import { useEffect } from 'react';
+import { useStudio, type PanelId } from './store.ts';
+import { probeGpu } from './probe-gpu.ts';
+import { AdapterPanel } from './panels/AdapterPanel.tsx';
+import { NotBuiltYet } from './panels/NotBuiltYet.tsx';
+import type { ReactElement } from 'react';
+
+const PANELS: { id: PanelId; label: string; render: () => ReactElement }[] = [
+  {
+    id: 'setup',
+    label: 'Setup',
+    render: () => (
+      <NotBuiltYet
+        title="Setup"
+        purpose="choose the policy (the built-in offline model, a Hugging Face model, or a local folder), LoRA settings, algorithm and hyper-parameters, task split and math ratio, user simulator and judge backend, reward scaling and curricula"
+      />
+    ),
+  },
+  {
+    id: 'training',
+    label: 'Training',
+    render: () => (
+      <NotBuiltYet
+        title="Training"
+        purpose="start, pause and stop a run and watch live charts of reward, success rate, KL, entropy, response length, the “wait”-token rate, gradient norm and tokens/s"
+      />
+    ),
+  },
+  {
+    id: 'rollouts',
+    label: 'Rollouts',
+    render: () => (
+      <NotBuiltYet
+        title="Rollouts"
+        purpose="browse trajectories, read every agent turn with its judge score (−1 / 0 / +1) and rationale, and compare the agent's tool calls with the ground truth"
+      />
+    ),
+  },
+  {
+    id: 'tuner',
+    label: 'Reward tuner',
+    render: () => (
+      <NotBuiltYet
+        title="Reward tuner"
+        purpose="move the reward-scaling controls (terminal ×, deviation ×, others weight, aggregation mode) and see the stored trajectories re-scored instantly"
+      />
+    ),
+  },
+];
+
+export function App() {
+  const panel = useStudio((s) => s.panel);
+  const setPanel = useStudio((s) => s.setPanel);
+  useEffect(() => {
+    void probeGpu();
+  }, []);
+  const active = PANELS.find((p) => p.id === panel)!;
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>TARL Studio</h1>
+        <span className="tagline">turn-level adjudicated RL for tool-use agents, on your GPU</span>
+      </header>
+      <nav className="nav" aria-label="Studio sections">
+        {PANELS.map((p) => (
+          <button key={p.id} className={p.id === panel ? 'active' : ''} aria-current={p.id === panel ? 'page' : undefined} onClick={() => setPanel(p.id)}>
+            {p.label}
+          </button>
+        ))}
+      </nav>
+      <main className="content">
+        <AdapterPanel />
+        <section className="panel" data-panel={active.id}>
+          {active.render()}
+        </section>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,73 @@
+// Starts the studio (Vite dev server) and drives Debian/Google Chrome headless through playwright-core.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/opt/google/chrome/chrome',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+];
+
+export function findChrome(): string {
+  const fromEnv = process.env.CHROME_PATH;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`CHROME_PATH=${fromEnv} does not exist. Point it at a Chrome/Chromium binary.`);
+    return fromEnv;
+  }
+  const found = CANDIDATES.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(
+      `No Chrome or Chromium found (looked at ${CANDIDATES.join(', ')}). Install one (Debian: apt-get install chromium) or set CHROME_PATH.`,
+    );
+  }
+  return found;
+}
+
+export const CHROME_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Studio {
+  url: string;
+  browser: Browser;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function startStudio(): Promise<Studio> {
+  const server: ViteDevServer = await createServer({ configFile: 'vite.config.ts', logLevel: 'warn', server: { port: 0, host: '127.0.0.1' } });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('Vite did not report a local URL');
+  // playwright gives every launch a fresh, empty profile (the --user-data-dir the guide asks for).
+  const browser = await chromium.launch({ executablePath: findChrome(), args: CHROME_FLAGS }).catch((e) => {
+    throw new Error(`Could not start Chrome (${findChrome()}): ${(e as Error).message.split('\n')[0]}`);
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  return {
+    url,
+    browser,
+    page,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync('test-results', { recursive: true });
+  return join('test-results', `${name}.png`);
+}
