@@ -20,10 +20,8 @@ export default defineConfig({
           include: ['test/gpu/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
-          // Dawn keeps native state per process: one file per fork, two forks on a 2-core CI box.
+          // Dawn keeps native state per process (and needs the real process environment): one fork per file.
           pool: 'forks',
-          fileParallelism: true,
-          maxWorkers: 2,
         },
       },
       {
