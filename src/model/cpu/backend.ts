@@ -1,0 +1,65 @@
+// The CPU InferenceBackend (`--device cpu`): the float64 reference forward pass, a KV cache per
+// sequence, and the shared sampling/stop rules (sampling.ts, stopping.ts), so its generations are the
+// ones the WebGPU engine must reproduce.
+import type { BackendOptions, GenerateOptions, GenerateResult, InferenceBackend } from '../backend.ts';
+import type { ModelConfig } from '../config.ts';
+import { resolveSampling, sampleFromLogits, samplingUniform } from '../sampling.ts';
+import { StopChecker } from '../stopping.ts';
+import type { ModelWeights } from '../weights.ts';
+import { CpuTransformer } from './forward.ts';
+
+function checkTokens(tokens: number[], vocab: number, what: string): void {
+  if (tokens.length === 0) throw new Error(`${what}: no tokens`);
+  tokens.forEach((t, i) => {
+    if (!Number.isInteger(t) || t < 0 || t >= vocab) throw new Error(`${what}: token ${i} (${t}) is outside the vocabulary [0, ${vocab})`);
+  });
+}
+
+export class CpuBackend implements InferenceBackend {
+  readonly device = 'cpu' as const;
+  readonly config: ModelConfig;
+  private readonly model: CpuTransformer;
+
+  constructor(weights: ModelWeights, _options: BackendOptions = {}) {
+    this.model = new CpuTransformer(weights);
+    this.config = weights.config;
+  }
+
+  async logits(tokens: number[]): Promise<Float32Array[]> {
+    checkTokens(tokens, this.config.vocabSize, 'logits');
+    return this.model.forward(tokens, null, 'all').map((r) => Float32Array.from(r));
+  }
+
+  async generate(prompts: number[][], opts: GenerateOptions): Promise<GenerateResult[]> {
+    const params = resolveSampling(opts);
+    const results: GenerateResult[] = [];
+    // Sequences are independent (their own cache, stop state and random stream), so running them one
+    // after another gives exactly what advancing them together would.
+    for (let b = 0; b < prompts.length; b++) {
+      const prompt = prompts[b]!;
+      checkTokens(prompt, this.config.vocabSize, `generate: prompt ${b}`);
+      if (prompt.length > this.config.maxPositionEmbeddings) {
+        throw new Error(`generate: prompt ${b} has ${prompt.length} tokens, over max_position_embeddings ${this.config.maxPositionEmbeddings}`);
+      }
+      const stop = new StopChecker(opts, this.config.eosTokenIds);
+      const logprobs: number[] = [];
+      const cache = this.model.newCache();
+      let next = prompt;
+      for (let step = 0; !stop.done; step++) {
+        if (cache.length + next.length > this.config.maxPositionEmbeddings) {
+          stop.finishReason = 'length';
+          break;
+        }
+        const [row] = this.model.forward(next, cache, 'last');
+        const { token, logprob } = sampleFromLogits(row!, params, samplingUniform(params.seed, b, step));
+        logprobs.push(logprob);
+        stop.push(token);
+        next = [token];
+      }
+      results.push({ tokens: [...stop.tokens], logprobs, finishReason: stop.finishReason ?? 'length' });
+    }
+    return results;
+  }
+
+  dispose(): void {}
+}
