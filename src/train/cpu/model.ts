@@ -1,0 +1,153 @@
+// Teacher-forced forward and backward of the whole model on the CPU in float64, over a ragged batch.
+//
+// Loss interface (general enough for RL): per sequence, for every next-token position t (predicting
+// tokens[t+1] from tokens[≤t]) the caller gives `dLogprob[t]` = ∂L/∂logprob_t and whether the position
+// is trainable (env/user/tool tokens are masked out); `entropyCoef` β adds −β·Σ H_t (an entropy bonus).
+//   L = Σ_seq Σ_t mask_t·(dLogprob_t·logprob_t − β·H_t)        (its gradient is what is returned)
+// With dLogprob = −1 everywhere this is the supervised NLL −Σ log p(x_{t+1} | x_≤t).
+// PPO/GRPO clipped ratios, KL estimators and advantages reduce to dLogprob (see ../rl-loss.ts).
+import { embeddingForward, embeddingBackward } from '../../reference/embedding_backward.ts';
+import { rmsnormForward, rmsnormBackward } from '../../reference/rmsnorm_backward.ts';
+import { logprobEntropy, logprobEntropyBackward } from '../../reference/logprob.ts';
+import type { LoraAdapter } from '../lora.ts';
+import { cacheBytes, LayerRunner, type GradMode, type Grads, type LayerCache } from './layer.ts';
+import { param, type TrainModel } from './params.ts';
+
+export interface TrainSequence {
+  tokens: number[];
+  /** length tokens.length − 1; default: every position trainable */
+  trainable?: ArrayLike<boolean | number>;
+  /** length tokens.length − 1; default: −1 (supervised NLL) */
+  dLogprob?: ArrayLike<number>;
+}
+
+export interface ForwardBackwardOptions {
+  /** 'lora': gradients of the adapter; 'full': of every base weight (adapter frozen); 'none': forward only. */
+  mode?: GradMode;
+  entropyCoef?: number;
+  /** Keep only each layer's input and recompute the layer in the backward pass. */
+  recompute?: boolean;
+}
+
+export interface MemoryReport {
+  /** Peak bytes of saved activations held for the backward pass. */
+  activationBytes: number;
+  /** What storing every layer's activations would take. */
+  activationBytesWithoutRecompute: number;
+  savedBytes: number;
+}
+
+export interface ForwardBackwardResult {
+  loss: number;
+  /** per sequence, per next-token position */
+  logprobs: Float64Array[];
+  entropies: Float64Array[];
+  grads: Grads;
+  memory: MemoryReport;
+}
+
+function checkSequence(s: TrainSequence, i: number, V: number): void {
+  if (s.tokens.length < 2) throw new Error(`trainer: sequence ${i} has ${s.tokens.length} tokens; at least 2 are needed to predict a next token`);
+  for (const t of s.tokens) if (!Number.isInteger(t) || t < 0 || t >= V) throw new Error(`trainer: sequence ${i} has token id ${t} outside [0, ${V})`);
+  const n = s.tokens.length - 1;
+  if (s.trainable && s.trainable.length !== n) throw new Error(`trainer: sequence ${i} trainable mask has ${s.trainable.length} entries, expected ${n}`);
+  if (s.dLogprob && s.dLogprob.length !== n) throw new Error(`trainer: sequence ${i} dLogprob has ${s.dLogprob.length} entries, expected ${n}`);
+}
+
+export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[], opts: ForwardBackwardOptions = {}): ForwardBackwardResult {
+  const c = model.config;
+  const mode = opts.mode ?? 'lora';
+  const beta = opts.entropyCoef ?? 0;
+  const D = c.hiddenSize;
+  const V = c.vocabSize;
+  batch.forEach((s, i) => checkSequence(s, i, V));
+  if (mode === 'lora' && !adapter?.enabled) throw new Error('trainer: LoRA mode needs an enabled adapter');
+  const grads: Grads = { lora: new Map(), weights: new Map() };
+  const wgrad = (name: string, size: number) => {
+    let g = grads.weights.get(name);
+    if (!g) grads.weights.set(name, (g = new Float64Array(size)));
+    return g;
+  };
+  const embed = param(model, 'model.embed_tokens.weight');
+  const lmHeadName = c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  const lmHead = param(model, lmHeadName);
+  const normW = param(model, 'model.norm.weight');
+  const layers = Array.from({ length: c.numLayers }, (_, l) => new LayerRunner(model, adapter, l));
+  const result: ForwardBackwardResult = { loss: 0, logprobs: [], entropies: [], grads, memory: { activationBytes: 0, activationBytesWithoutRecompute: 0, savedBytes: 0 } };
+
+  for (const seq of batch) {
+    const T = seq.tokens.length;
+    const positions = Array.from({ length: T }, (_, i) => i);
+    // Forward, keeping either every layer's cache or only its input.
+    const inputs: Float64Array[] = [];
+    const caches: (LayerCache | null)[] = [];
+    let x = embeddingForward(embed, seq.tokens, V, D);
+    let allBytes = 0;
+    let maxLayer = 0;
+    for (const layer of layers) {
+      inputs.push(x);
+      const { y, cache } = layer.forward(x, T, positions);
+      const b = cacheBytes(cache);
+      allBytes += b;
+      maxLayer = Math.max(maxLayer, b);
+      caches.push(opts.recompute || mode === 'none' ? null : cache);
+      x = y;
+    }
+    const finalIn = x;
+    const nf = rmsnormForward(finalIn, normW, T, D, c.rmsNormEps);
+    // Logits row by row (never T × V at once); the head's backward is folded in per row.
+    const lps = new Float64Array(T - 1);
+    const ents = new Float64Array(T - 1);
+    const dNf = new Float64Array(T * D);
+    const z = new Float64Array(V);
+    const dz = new Float64Array(V);
+    const dHead = mode === 'full' ? wgrad(lmHeadName, lmHead.length) : undefined;
+    for (let t = 0; t < T - 1; t++) {
+      for (let v = 0; v < V; v++) {
+        let s = 0;
+        for (let i = 0; i < D; i++) s += nf[t * D + i]! * lmHead[v * D + i]!;
+        z[v] = s;
+      }
+      const target = seq.tokens[t + 1]!;
+      const { logprob, entropy } = logprobEntropy(z, 0, V, target);
+      lps[t] = logprob;
+      ents[t] = entropy;
+      const on = seq.trainable ? Boolean(seq.trainable[t]) : true;
+      if (!on) continue;
+      const g = seq.dLogprob ? seq.dLogprob[t]! : -1;
+      result.loss += g * logprob - beta * entropy;
+      if (mode === 'none') continue;
+      logprobEntropyBackward(z, 0, V, target, g, -beta, dz);
+      for (let v = 0; v < V; v++) {
+        const d = dz[v]!;
+        if (d === 0) continue;
+        for (let i = 0; i < D; i++) dNf[t * D + i] += d * lmHead[v * D + i]!;
+        if (dHead) for (let i = 0; i < D; i++) dHead[v * D + i] += d * nf[t * D + i]!;
+      }
+    }
+    result.logprobs.push(lps);
+    result.entropies.push(ents);
+    const inputBytes = inputs.reduce((s, a) => s + a.byteLength, 0);
+    const peak = opts.recompute ? inputBytes + maxLayer : allBytes;
+    result.memory.activationBytes = Math.max(result.memory.activationBytes, peak);
+    result.memory.activationBytesWithoutRecompute = Math.max(result.memory.activationBytesWithoutRecompute, allBytes);
+    if (mode === 'none') continue;
+
+    const dwNorm = mode === 'full' ? wgrad('model.norm.weight', D) : undefined;
+    let dx = rmsnormBackward(finalIn, normW, dNf, T, D, c.rmsNormEps, dwNorm).dx;
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const cache = caches[l] ?? layers[l]!.forward(inputs[l]!, T, positions).cache;
+      caches[l] = null; // free as we go
+      dx = layers[l]!.backward(dx, T, positions, cache, mode, grads);
+    }
+    if (mode === 'full') embeddingBackward(seq.tokens, dx, D, wgrad('model.embed_tokens.weight', embed.length));
+  }
+  result.memory.savedBytes = result.memory.activationBytesWithoutRecompute - result.memory.activationBytes;
+  return result;
+}
+
+/** Per-token log-probs and entropies (forward only), e.g. of the reference policy with the adapter off. */
+export function sequenceLogprobs(model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[]): { logprobs: Float64Array[]; entropies: Float64Array[] } {
+  const r = forwardBackward(model, adapter, batch, { mode: 'none' });
+  return { logprobs: r.logprobs, entropies: r.entropies };
+}
