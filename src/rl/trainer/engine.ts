@@ -1,0 +1,82 @@
+// Where the training forward/backward and the optimizer run. The CPU engine is the float64 trainer
+// of src/train/cpu with the checkpointable AdamW; the WebGPU engine (engine-gpu.ts) wraps
+// src/train/gpu's GpuTrainer. Both keep `adapter` (float64, on the CPU) current after each update:
+// rollouts merge it into the generation weights and checkpoints save it.
+import type { AdamWHyper } from '../../reference/adamw.ts';
+import { forwardBackward, sequenceLogprobs, type TrainSequence } from '../../train/cpu/model.ts';
+import type { TrainModel } from '../../train/cpu/params.ts';
+import type { LoraAdapter } from '../../train/lora.ts';
+import { loraGradMap } from '../../train/optimizer.ts';
+import type { AdamWSnapshot, AdamWStepReport, CheckpointableAdamW } from './adamw-state.ts';
+
+export interface TrainEngine {
+  readonly kind: 'cpu' | 'webgpu';
+  /** Per-token log-probs and entropies with the adapter (the policy) or without it (the reference). */
+  logprobs(batch: TrainSequence[], adapter: boolean): Promise<{ logprobs: Float64Array[]; entropies: Float64Array[] }>;
+  /** Gradient of Σ_seq L_seq (fresh: earlier gradients are dropped); one entropy coefficient per sequence. */
+  forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[]): Promise<{ loss: number; logprobs: Float64Array[] }>;
+  /** AdamW on the last gradient unless loss or gradient is not finite. */
+  step(hyper: AdamWHyper, maxGradNorm: number | null, loss: number): Promise<AdamWStepReport>;
+  optimizerSnapshot(): Promise<AdamWSnapshot>;
+  restoreOptimizer(s: AdamWSnapshot): Promise<void>;
+  /** After the adapter's tensors were replaced on the CPU (restore): push them to the engine. */
+  adapterChanged(): Promise<void>;
+  dispose(): void;
+}
+
+export class CpuTrainEngine implements TrainEngine {
+  readonly kind = 'cpu' as const;
+  private grads = new Map<string, Float64Array>();
+
+  constructor(
+    private readonly model: TrainModel,
+    private readonly adapter: LoraAdapter,
+    private readonly optimizer: CheckpointableAdamW,
+  ) {}
+
+  async logprobs(batch: TrainSequence[], adapter: boolean) {
+    if (adapter) return sequenceLogprobs(this.model, this.adapter, batch);
+    this.adapter.enabled = false;
+    try {
+      return sequenceLogprobs(this.model, null, batch);
+    } finally {
+      this.adapter.enabled = true;
+    }
+  }
+
+  async forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[]) {
+    this.grads = new Map();
+    let loss = 0;
+    const logprobs: Float64Array[] = [];
+    // One call per sequence: the entropy coefficient (its aggregation weight) differs per sequence.
+    batch.forEach((seq, i) => {
+      const r = forwardBackward(this.model, this.adapter, [seq], { mode: 'lora', entropyCoef: entropyCoefs[i] ?? 0 });
+      loss += r.loss;
+      logprobs.push(r.logprobs[0]!);
+      for (const [k, g] of loraGradMap(r.grads)) {
+        const acc = this.grads.get(k);
+        if (!acc) this.grads.set(k, Float64Array.from(g));
+        else for (let j = 0; j < g.length; j++) acc[j] += g[j]!;
+      }
+    });
+    return { loss, logprobs };
+  }
+
+  async step(hyper: AdamWHyper, maxGradNorm: number | null, loss: number): Promise<AdamWStepReport> {
+    this.optimizer.hyper = hyper;
+    this.optimizer.maxGradNorm = maxGradNorm;
+    return this.optimizer.step(this.grads, loss);
+  }
+
+  async optimizerSnapshot() {
+    return this.optimizer.snapshot();
+  }
+
+  async restoreOptimizer(s: AdamWSnapshot) {
+    this.optimizer.restore(s);
+  }
+
+  async adapterChanged() {}
+
+  dispose() {}
+}

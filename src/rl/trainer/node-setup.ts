@@ -1,0 +1,141 @@
+// Node wiring shared by `tarl train`, `tarl ablate` and `tarl eval`: loads the model and builds the
+// episode suites (retail + math with the model's tokenizer, or the toy tool-call suite), the judge,
+// and a trainer with its metrics log and checkpoint folder.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createJudge } from '../../judge/factory.ts';
+import type { TurnJudge } from '../../judge/types.ts';
+import { createBackend, type DeviceKind } from '../../model/backend.ts';
+import { directorySource, loadModelFromDir } from '../../model/load-node.ts';
+import { loadTokenizer } from '../../model/tokenizer.ts';
+import type { ModelWeights } from '../../model/weights.ts';
+import type { LoraAdapter } from '../../train/lora.ts';
+import { loadRetailData, loadTasks, loadToolSchemas, loadWiki } from '../../rollout/node-data.ts';
+import { retailEnvironment, sandboxData } from '../../rollout/retail-env.ts';
+import { ScriptedUser } from '../../rollout/users/scripted.ts';
+import { applyOverrides, parseConfigText, resolveConfig, type TrainConfig } from '../config.ts';
+import { readJsonl, JsonlWriter } from '../metrics-jsonl.ts';
+import type { MetricEvent } from '../metrics.ts';
+import { readCheckpointDir, resolveCheckpointDir, writeCheckpointDir } from './checkpoint-node.ts';
+import { parseCheckpoint, type CheckpointFile } from './checkpoint.ts';
+import { MathSuite } from './math-suite.ts';
+import { RetailSuite } from './retail-suite.ts';
+import { ToyToolSuite } from './toy-suite.ts';
+import { RlTrainer, type TrainerDeps } from './trainer.ts';
+import type { EpisodeSuite } from './types.ts';
+
+export type TaskFamily = 'retail' | 'toy';
+
+export function loadConfigFile(file: string | undefined, overrides: readonly string[], modelDir?: string): TrainConfig {
+  let config = resolveConfig({});
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new Error(`--config: cannot read "${file}" (${(e as Error).message})`);
+    }
+    config = parseConfigText(text, file);
+  }
+  config = applyOverrides(config, overrides);
+  if (modelDir) config = { ...config, model: { dir: modelDir } };
+  return config;
+}
+
+export interface Suites {
+  retail: EpisodeSuite;
+  math?: EpisodeSuite;
+  judge?: TurnJudge;
+}
+
+export async function buildSuites(config: TrainConfig, weights: ModelWeights, task: TaskFamily, device: DeviceKind): Promise<Suites> {
+  if (task === 'toy') return { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) };
+  const dir = config.model.dir!;
+  const tokenizer = await loadTokenizer(directorySource(dir));
+  if (config.episode.user !== 'scripted') throw new Error(`episode.user "${config.episode.user}" is not supported by the trainer yet (use "scripted")`);
+  const sandbox = await sandboxData();
+  const retail = new RetailSuite({
+    tokenizer, loadTasks, systemPrompt: loadWiki(), tools: loadToolSchemas(), db: loadRetailData(),
+    makeEnv: (t) => retailEnvironment(sandbox, t, { checkOutputs: false }),
+    makeUser: () => new ScriptedUser(),
+    maxTurns: config.episode.maxTurns,
+    enableThinking: false,
+  });
+  let judge: TurnJudge;
+  if (config.episode.judge === 'reference') judge = createJudge({ kind: 'reference' });
+  else if (config.episode.judge === 'local') judge = createJudge({ kind: 'local', backend: await createBackend(weights, device), tokenizer, model: dir });
+  else throw new Error('episode.judge "openai" is not supported by `tarl train` yet (use reference or local)');
+  return { retail, math: new MathSuite(tokenizer, { enableThinking: false }), judge };
+}
+
+export interface NodeRun {
+  trainer: RlTrainer;
+  outDir: string;
+  metricsPath: string;
+  saveCheckpoint: (step: number, files: CheckpointFile[]) => string;
+}
+
+/**
+ * A trainer for `config` writing under outDir (metrics.jsonl, checkpoints/). With `resumeDir`, the
+ * checkpoint's config (plus `overrides`) and exact state are restored and the metrics log is cut
+ * back to the checkpointed step.
+ */
+export async function createNodeRun(o: {
+  config: TrainConfig;
+  outDir?: string;
+  resumeDir?: string;
+  overrides?: readonly string[];
+  task: TaskFamily;
+  device: DeviceKind;
+  /** Where the training forward/backward and AdamW run (default cpu: float64, exact resume). */
+  trainDevice?: DeviceKind;
+  onEvent?: (e: MetricEvent) => void;
+}): Promise<NodeRun> {
+  let config = o.config;
+  let files: CheckpointFile[] | undefined;
+  let ckDir: string | undefined;
+  if (o.resumeDir) {
+    ckDir = resolveCheckpointDir(o.resumeDir);
+    files = readCheckpointDir(ckDir);
+    config = applyOverrides(parseCheckpoint(files, ckDir).state.config, o.overrides ?? []);
+    if (o.config.model.dir && o.config.model.dir !== config.model.dir) config = { ...config, model: { dir: o.config.model.dir } };
+  }
+  if (!config.model.dir) throw new Error('model.dir is required: pass --model DIR or set model.dir in the config');
+  const weights = await loadModelFromDir(config.model.dir);
+  const suites = await buildSuites(config, weights, o.task, o.device);
+  const outDir = o.outDir ?? config.checkpoint.dir;
+  const metricsPath = join(outDir, config.log.metricsFile);
+  let writer: JsonlWriter | null = null; // opened once the trainer accepted the config
+  const deps: TrainerDeps = {
+    config, weights, suites: { retail: suites.retail, math: suites.math }, judge: suites.judge, baseModel: config.model.dir,
+    makeBackend: o.device === 'cpu' ? undefined : (w) => createBackend(w, o.device),
+    makeEngine: o.trainDevice === 'webgpu' ? (_model, adapter) => gpuEngine(weights, adapter) : undefined,
+    onEvent: (e) => {
+      writer?.write(e);
+      o.onEvent?.(e);
+    },
+  };
+  const trainer = new RlTrainer(deps);
+  writer = new JsonlWriter(metricsPath, !o.resumeDir);
+  if (files) {
+    await trainer.restore(files, ckDir);
+    // The log keeps what the checkpoint had seen; later lines (from the interrupted run) go.
+    const kept = readJsonlSafe(metricsPath).filter((e) => e.step < trainer.nextStep);
+    writer.rewrite(kept.length ? kept : trainer.events);
+  }
+  const checkpointsRoot = join(outDir, 'checkpoints');
+  return { trainer, outDir, metricsPath, saveCheckpoint: (step, f) => writeCheckpointDir(checkpointsRoot, step + 1, f, config.checkpoint.keep) };
+}
+
+async function gpuEngine(weights: ModelWeights, adapter: LoraAdapter) {
+  const [{ acquireGpu }, { KernelRunner }, { GpuTrainEngine }] = await Promise.all([import('../../gpu/device.ts'), import('../../gpu/runner.ts'), import('./engine-gpu.ts')]);
+  return GpuTrainEngine.create(new KernelRunner(await acquireGpu()), weights, adapter);
+}
+
+function readJsonlSafe(path: string): MetricEvent[] {
+  try {
+    return readJsonl(path).events;
+  } catch {
+    return [];
+  }
+}
