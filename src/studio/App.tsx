@@ -3,6 +3,9 @@ import { useStudio, type PanelId } from './store.ts';
 import { probeGpu } from './probe-gpu.ts';
 import { AdapterPanel } from './panels/AdapterPanel.tsx';
 import { NotBuiltYet } from './panels/NotBuiltYet.tsx';
+import { RolloutsPanel } from './panels/RolloutsPanel.tsx';
+import { TrainingPanel } from './panels/TrainingPanel.tsx';
+import { TunerPanel } from './panels/TunerPanel.tsx';
 import type { ReactElement } from 'react';
 
 const PANELS: { id: PanelId; label: string; render: () => ReactElement }[] = [
@@ -19,32 +22,17 @@ const PANELS: { id: PanelId; label: string; render: () => ReactElement }[] = [
   {
     id: 'training',
     label: 'Training',
-    render: () => (
-      <NotBuiltYet
-        title="Training"
-        purpose="start, pause and stop a run and watch live charts of reward, success rate, KL, entropy, response length, the “wait”-token rate, gradient norm and tokens/s"
-      />
-    ),
+    render: () => <TrainingPanel />,
   },
   {
     id: 'rollouts',
     label: 'Rollouts',
-    render: () => (
-      <NotBuiltYet
-        title="Rollouts"
-        purpose="browse trajectories, read every agent turn with its judge score (−1 / 0 / +1) and rationale, and compare the agent's tool calls with the ground truth"
-      />
-    ),
+    render: () => <RolloutsPanel />,
   },
   {
     id: 'tuner',
     label: 'Reward tuner',
-    render: () => (
-      <NotBuiltYet
-        title="Reward tuner"
-        purpose="move the reward-scaling controls (terminal ×, deviation ×, others weight, aggregation mode) and see the stored trajectories re-scored instantly"
-      />
-    ),
+    render: () => <TunerPanel />,
   },
 ];
 

@@ -1,0 +1,122 @@
+// A metrics chart over recharts: EMA smoothing and min/max downsampling (done by prepareChart, so
+// thousands of steps stay smooth), a tooltip with the hovered step's raw and smoothed values, PNG
+// and CSV export. Redraws go through the render queue, one chart per task.
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { downloadBlob, svgToPng } from './export-image.ts';
+import { enqueueRender } from './render-queue.ts';
+import { RAW, yDomain, toCsv, type ChartRow, type PreparedChart } from './series.ts';
+
+export interface SeriesSpec {
+  key: string;
+  label: string;
+  color: string;
+}
+
+export interface LiveChartProps {
+  id: string;
+  title: string;
+  series: readonly SeriesSpec[];
+  /** From prepareChart(): only the points drawn, so re-renders stay cheap. */
+  prepared: PreparedChart;
+  smoothed: boolean;
+  /** All rows, read only when exporting CSV (not a prop that changes per step). */
+  allRows(): readonly ChartRow[];
+  height?: number;
+}
+
+const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4));
+
+/** Short axis labels (3 significant digits) that fit the axis width. */
+const tickFmt = (v: number) => (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3) ? v.toExponential(1) : String(Number(v.toPrecision(3))));
+const TICK = { fontSize: 11, fontFamily: 'system-ui, sans-serif' }; // inline, so PNG exports keep it
+
+/** The recharts part; memoised so it re-renders only when the drawn data changes. */
+const Plot = memo(function Plot({ data, series, smoothed }: { data: ChartRow[]; series: readonly SeriesSpec[]; smoothed: boolean }) {
+  const byStep = useMemo(() => new Map(data.map((r) => [r.step, r])), [data]);
+  const domain = useMemo(() => yDomain(data, series.map((s) => s.key)), [data, series]);
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart data={data} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+        <CartesianGrid stroke="#eef0f5" />
+        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={TICK} allowDecimals={false} />
+        <YAxis tick={TICK} width={48} tickFormatter={tickFmt} domain={domain} />
+        <Tooltip
+          isAnimationActive={false}
+          content={({ active, label }) => {
+            if (!active || label === undefined) return null;
+            const step = Number(label);
+            const point = byStep.get(step);
+            return (
+              <div className="chart-tooltip" role="tooltip">
+                <strong>step {step}</strong>
+                {series.map((s) => (
+                  <div key={s.key} style={{ color: s.color }}>
+                    {s.label}: {fmt(point?.[RAW + s.key])}
+                    {smoothed && <span className="muted"> (smoothed {fmt(point?.[s.key])})</span>}
+                  </div>
+                ))}
+              </div>
+            );
+          }}
+        />
+        {series.length > 1 && <Legend wrapperStyle={{ fontSize: 11 }} />}
+        {series.map((s) => (
+          <Line key={s.key} dataKey={s.key} name={s.label} stroke={s.color} dot={false} isAnimationActive={false} connectNulls strokeWidth={1.6} />
+        ))}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});
+
+function LiveChartImpl({ id, title, series, prepared, smoothed, allRows, height = 190 }: LiveChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const [exportError, setExportError] = useState<string>();
+  // Draw the newest prepared data in a task of this chart's own (see render-queue.ts).
+  const [shown, setShown] = useState<{ prepared: PreparedChart; smoothed: boolean } | null>(null);
+  useEffect(() => enqueueRender(() => flushSync(() => setShown({ prepared, smoothed }))), [prepared, smoothed]);
+  const steps = prepared.steps;
+
+  const exportPng = async () => {
+    // The plot's own SVG (legend icons are small recharts-surface SVGs too).
+    const svg = box.current?.querySelector<SVGSVGElement>('.recharts-wrapper > svg.recharts-surface');
+    try {
+      if (!svg) throw new Error('the chart is not drawn yet');
+      downloadBlob(await svgToPng(svg, { title, legend: series.map((s) => ({ label: s.label, color: s.color })) }), `${id}.png`);
+      setExportError(undefined);
+    } catch (e) {
+      setExportError((e as Error).message);
+    }
+  };
+  const exportCsv = () => {
+    const keys = series.map((s) => s.key);
+    const rows = allRows().filter((r) => keys.some((k) => Number.isFinite(r[k])));
+    const csv = toCsv([{ key: 'step', label: 'step' }, ...series.map((s) => ({ key: s.key, label: s.key }))], rows);
+    downloadBlob(new Blob([csv], { type: 'text/csv' }), `${id}.csv`);
+  };
+
+  return (
+    <figure className="chart" data-chart={id} data-drawn={shown?.prepared === prepared} data-points={shown?.prepared.data.length ?? 0} data-steps={steps}>
+      <figcaption>
+        <span className="chart-title">{title}</span>
+        <span className="chart-actions">
+          <button type="button" onClick={() => void exportPng()} disabled={!steps} aria-label={`Export ${title} as PNG`}>PNG</button>
+          <button type="button" onClick={exportCsv} disabled={!steps} aria-label={`Export ${title} as CSV`}>CSV</button>
+        </span>
+      </figcaption>
+      {exportError && <p className="error-text">{exportError}</p>}
+      <div ref={box} style={{ height }}>
+        {steps === 0 ? (
+          <p className="muted chart-empty">no values yet</p>
+        ) : !shown ? (
+          <p className="muted chart-empty">drawing…</p>
+        ) : (
+          <Plot data={shown.prepared.data} series={series} smoothed={shown.smoothed} />
+        )}
+      </div>
+    </figure>
+  );
+}
+
+export const LiveChart = memo(LiveChartImpl);
