@@ -3,7 +3,7 @@
 // fails (HTTP errors after the client's own retries, or invalid replies) yields a flagged neutral
 // score, never an exception. Results are cached by request.
 import type { ChatCompleter, ChatRequest } from '../rollout/chat-client.ts';
-import type { JudgeResult, Trajectory } from '../rollout/trajectory.ts';
+import { agentTurns, type JudgeResult, type Trajectory } from '../rollout/trajectory.ts';
 import { sha256Json, MemoryJudgeCache, type JudgeCache } from './cache.ts';
 import { buildJudgeMessages, JUDGE_PROMPT_VERSION } from './prompt.ts';
 import { parseJudgeReply } from './reply.ts';
@@ -40,11 +40,25 @@ export class LlmJudge implements TurnJudge {
 
   async judge(t: Trajectory): Promise<JudgeResult> {
     this.stats.judged++;
+    try {
+      return await this.judgeOrThrow(t);
+    } catch (e) {
+      // Whatever else goes wrong (a malformed trajectory, ...) is a judge failure too: a flagged
+      // neutral score, never a rejection that would end a training run.
+      this.stats.flagged++;
+      const turns = Array.isArray(t?.turns) ? agentTurns(t).length : 0;
+      return flaggedNeutral(this.name, turns, `judge failed: ${(e as Error)?.message ?? String(e)}`);
+    }
+  }
+
+  private async judgeOrThrow(t: Trajectory): Promise<JudgeResult> {
     const { messages, agentTurnCount } = buildJudgeMessages(t);
     if (agentTurnCount === 0) return { judge: this.name, turns: [], flagged: false };
     const req: ChatRequest = { messages, temperature: this.o.temperature ?? 0, maxTokens: this.o.maxTokens ?? 4096, json: true };
-    const key = await sha256Json({ v: JUDGE_PROMPT_VERSION, model: this.o.completer.model, req });
-    const hit = await this.cache.get(key);
+    // The cache only saves calls: without a key (no Web Crypto outside secure contexts) or with a
+    // failing cache (full disk, IndexedDB error) the judge still judges, uncached.
+    const key = await sha256Json({ v: JUDGE_PROMPT_VERSION, model: this.o.completer.model, req }).catch(() => undefined);
+    const hit = key === undefined ? undefined : await this.cacheGet(key);
     if (hit) {
       this.stats.cacheHits++;
       return { ...hit, usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, attempts: 0, cached: true } };
@@ -68,7 +82,7 @@ export class LlmJudge implements TurnJudge {
       if (parsed.ok) {
         this.account(usage);
         const result: JudgeResult = { judge: this.name, turns: parsed.turns, flagged: false, ...(parsed.repaired ? { repaired: true } : {}), usage };
-        await this.cache.set(key, result);
+        if (key !== undefined) await this.cacheSet(key, result);
         return result;
       }
       this.stats.invalidReplies++;
@@ -77,6 +91,22 @@ export class LlmJudge implements TurnJudge {
     this.account(usage);
     this.stats.flagged++;
     return { ...flaggedNeutral(this.name, agentTurnCount, `judge failed: ${error}`), usage };
+  }
+
+  private async cacheGet(key: string): Promise<JudgeResult | undefined> {
+    try {
+      return await this.cache.get(key);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async cacheSet(key: string, value: JudgeResult): Promise<void> {
+    try {
+      await this.cache.set(key, value);
+    } catch {
+      // not cached: the result itself stands
+    }
   }
 
   private account(u: { promptTokens: number; completionTokens: number; costUsd: number }): void {

@@ -1,17 +1,10 @@
 // Float64 RMSNorm forward and backward over rows of length D: y = x · w / sqrt(mean(x²) + eps).
 // The forward here is the one the trainer differentiates (kept next to its backward so the
 // finite-difference test checks exactly the pair that is used).
+import { rmsnorm } from './rmsnorm.ts';
 
 export function rmsnormForward(x: ArrayLike<number>, w: ArrayLike<number>, rows: number, D: number, eps: number): Float64Array {
-  const y = new Float64Array(rows * D);
-  for (let r = 0; r < rows; r++) {
-    const o = r * D;
-    let ss = 0;
-    for (let i = 0; i < D; i++) ss += x[o + i]! * x[o + i]!;
-    const inv = 1 / Math.sqrt(ss / D + eps);
-    for (let i = 0; i < D; i++) y[o + i] = x[o + i]! * inv * w[i]!;
-  }
-  return y;
+  return rmsnorm(x, w, rows, D, eps); // the inference reference: training differentiates the same forward
 }
 
 /**

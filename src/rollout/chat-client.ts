@@ -118,7 +118,10 @@ export class OpenAIChatClient implements ChatCompleter {
     this.model = opts.model;
     this.#apiKey = opts.apiKey || undefined;
     this.url = `${opts.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-    this.o = { timeoutMs: 60_000, maxRetries: 4, backoffMs: 500, maxBackoffMs: 8_000, concurrency: 4, ...opts, model: opts.model, baseUrl: opts.baseUrl };
+    // Options given as `undefined` keep their defaults (a spread would overwrite them with undefined:
+    // setTimeout(undefined) aborts every request at once).
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as OpenAIChatOptions;
+    this.o = { timeoutMs: 60_000, maxRetries: 4, backoffMs: 500, maxBackoffMs: 8_000, concurrency: 4, ...given, model: opts.model, baseUrl: opts.baseUrl };
     this.gate = new Semaphore(this.o.concurrency);
   }
 
@@ -188,8 +191,11 @@ export class OpenAIChatClient implements ChatCompleter {
     }
     if (!res.ok) {
       const retryable = res.status === 429 || res.status >= 500 || res.status === 408;
-      const err = new ChatError(`chat endpoint answered HTTP ${res.status}: ${this.redact(text.slice(0, 200)).replace(/\s+/g, ' ')}`, retryable, res.status);
-      const ra = Number(res.headers.get('retry-after'));
+      // Redact before truncating: a cut could otherwise leave a prefix of the key in the message.
+      const err = new ChatError(`chat endpoint answered HTTP ${res.status}: ${this.redact(text).slice(0, 200).replace(/\s+/g, ' ')}`, retryable, res.status);
+      // No Retry-After header means "use the backoff" (Number(null) would be 0: an instant retry).
+      const header = res.headers.get('retry-after');
+      const ra = header === null || header.trim() === '' ? NaN : Number(header);
       if (Number.isFinite(ra) && ra >= 0) Object.assign(err, { retryAfterMs: ra * 1000 });
       throw err;
     }
@@ -197,7 +203,7 @@ export class OpenAIChatClient implements ChatCompleter {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new ChatError(`chat endpoint sent a body that is not JSON: ${this.redact(text.slice(0, 120))}`, true);
+      throw new ChatError(`chat endpoint sent a body that is not JSON: ${this.redact(text).slice(0, 120)}`, true);
     }
     const content = json?.choices?.[0]?.message?.content;
     if (typeof content !== 'string') throw new ChatError('chat endpoint reply has no choices[0].message.content string', true);

@@ -121,18 +121,26 @@ export function startOpenAIServer(o: ServeOptions): Promise<{ server: Server; ur
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return error(res, 404, `no route ${req.method} ${req.url}`);
     const chunks: Buffer[] = [];
     let size = 0;
+    const maxBytes = o.maxBodyBytes ?? 8 << 20;
+    let tooLarge = false;
     req.on('data', (c: Buffer) => {
+      if (tooLarge) return; // drained and dropped: the 413 is already sent
       size += c.length;
-      if (size > (o.maxBodyBytes ?? 8 << 20)) req.destroy();
-      else chunks.push(c);
+      if (size <= maxBytes) return void chunks.push(c);
+      tooLarge = true;
+      chunks.length = 0;
+      error(res, 413, `the request body is over ${maxBytes} bytes`);
     });
     req.on('end', () => {
+      if (tooLarge) return;
       let body: Record<string, unknown>;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
         return error(res, 400, 'the request body is not JSON');
       }
+      // A JSON null (or any non-object) would otherwise throw here, outside any handler, and end the server.
+      if (!body || typeof body !== 'object' || Array.isArray(body)) return error(res, 400, 'the request body must be a JSON object');
       if (body.stream) return error(res, 400, 'streaming is not supported; send "stream": false');
       const run = queue.then(() => complete(body));
       queue = run.catch(() => undefined);

@@ -35,6 +35,10 @@ export function retailEnvironment(data: RetailData, task: EpisodeTask, opts: Ret
 let shared: Promise<RetailData> | undefined;
 /** The sandbox data, loaded once per process (Node: fs; browser: fetch). */
 export function sandboxData(): Promise<RetailData> {
-  shared ??= loadRetailData();
+  // A failed load (e.g. a fetch that failed once in the browser) is not cached: the next call retries.
+  shared ??= loadRetailData().catch((e: unknown) => {
+    shared = undefined;
+    throw e;
+  });
   return shared;
 }

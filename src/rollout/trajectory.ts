@@ -142,6 +142,12 @@ export function parseTrajectory(line: string, where = 'trajectory'): Trajectory 
   if (!t.task || !Array.isArray(t.task.actions) || typeof t.task.instruction !== 'string') throw new Error(`${where}: "task" lacks actions/instruction`);
   t.turns.forEach((x, i) => {
     if (!x || !['system', 'user', 'assistant', 'tool'].includes((x as Turn).role)) throw new Error(`${where}: turn ${i} has no valid role`);
+    // The judges and the reward shaping read these fields: reject a malformed file here, by name.
+    if (x.role === 'assistant' && (!Array.isArray(x.toolCalls) || !Number.isInteger(x.agentTurn) || typeof x.text !== 'string')) {
+      throw new Error(`${where}: assistant turn ${i} needs text, toolCalls (an array) and an integer agentTurn`);
+    }
+    if (x.role === 'tool' && typeof x.output !== 'string') throw new Error(`${where}: tool turn ${i} has no output string`);
+    if ((x.role === 'user' || x.role === 'system') && typeof x.text !== 'string') throw new Error(`${where}: ${x.role} turn ${i} has no text`);
   });
   if (t.tokens) {
     const n = t.tokens.ids.length;

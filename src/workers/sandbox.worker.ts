@@ -19,6 +19,15 @@ let data: Promise<RetailData> | undefined;
 const episodes = new Map<number, RetailEnv>();
 let nextId = 1;
 
+/** The data, loaded once; a failed load is forgotten so the next call retries instead of failing forever. */
+function retailData(): Promise<RetailData> {
+  data ??= loadRetailData().catch((e: unknown) => {
+    data = undefined;
+    throw e;
+  });
+  return data;
+}
+
 function episode(id: number): RetailEnv {
   const env = episodes.get(id);
   if (!env) throw new Error(`sandbox worker: no episode ${id} (never opened, or already closed)`);
@@ -28,12 +37,12 @@ function episode(id: number): RetailEnv {
 const api = {
   /** Loads the data (once) and returns what the agent's prompt needs. */
   async init(): Promise<{ tools: ToolSchema[]; wiki: string }> {
-    const d = await (data ??= loadRetailData());
+    const d = await retailData();
     return { tools: d.tools, wiki: d.wiki };
   },
   /** Opens an episode on a fresh DB; `task` is needed for verify(). Returns its id. */
   async open(task?: RetailTask): Promise<number> {
-    const env = new RetailEnv(await (data ??= loadRetailData()), task);
+    const env = new RetailEnv(await retailData(), task);
     const id = nextId++;
     episodes.set(id, env);
     return id;

@@ -12,7 +12,7 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node && typ
 /** The data folder: public/data/tau-bench-retail in Node, /data/tau-bench-retail/ over HTTP. */
 export function defaultReader(): TextReader {
   if (isNode) {
-    const dir = new URL('../../../public/data/tau-bench-retail/', import.meta.url);
+    const dir = new URL(/* @vite-ignore */ '../../../public/data/tau-bench-retail/', import.meta.url); // Node only
     return async (rel) => {
       const fsName = 'node:fs/promises'; // kept out of browser bundles
       const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');

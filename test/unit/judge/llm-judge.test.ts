@@ -1,7 +1,7 @@
 // The OpenAI-compatible judge against a real HTTP server on 127.0.0.1: retries on 429/5xx/timeouts,
 // invalid replies, out-of-range scores, the single −1 rule, caching, accounting, key hygiene and
 // prompt-injection attempts in the dialogue.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OpenAIChatClient } from '../../../src/rollout/chat-client.ts';
 import { LlmJudge } from '../../../src/judge/llm.ts';
 import { MemoryJudgeCache } from '../../../src/judge/cache.ts';
@@ -12,6 +12,7 @@ import { completion, startChatServer, type ChatRequestSeen, type Handler } from 
 const KEY = 'sk-test-SECRET-123456';
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
+  vi.unstubAllGlobals();
   await close?.();
   close = undefined;
 });
@@ -156,5 +157,86 @@ describe('LLM judge over HTTP', () => {
     const { client } = await setup((r) => ({ body: completion(honest(r)) }));
     expect(JSON.stringify(client)).not.toContain(KEY);
     expect(JSON.stringify(client)).toContain('"hasApiKey":true');
+  });
+});
+
+describe('LLM judge failure paths outside HTTP', () => {
+  it('still judges when the cache throws on read and on write', async () => {
+    const srv = await startChatServer((r) => ({ body: completion(honest(r)) }));
+    close = srv.close;
+    const client = new OpenAIChatClient({ baseUrl: srv.baseUrl, model: 'm', backoffMs: 5 });
+    const broken = {
+      get: () => Promise.reject(new Error('IndexedDB is gone')),
+      set: () => {
+        throw new Error('disk full');
+      },
+    };
+    const judge = new LlmJudge({ completer: client, cache: broken });
+    const r = await judge.judge(traj());
+    expect(r.flagged).toBe(false);
+    expect(r.turns.map((t) => t.score)).toEqual([0, 1, 0]);
+  });
+
+  it('judges uncached where Web Crypto is missing (insecure browser contexts)', async () => {
+    const srv = await startChatServer((r) => ({ body: completion(honest(r)) }));
+    close = srv.close;
+    vi.stubGlobal('crypto', {});
+    const cache = new MemoryJudgeCache();
+    const judge = new LlmJudge({ completer: new OpenAIChatClient({ baseUrl: srv.baseUrl, model: 'm', backoffMs: 5 }), cache });
+    const r = await judge.judge(traj());
+    expect(r.flagged).toBe(false);
+    expect(r.turns.map((t) => t.score)).toEqual([0, 1, 0]);
+    expect(cache.size).toBe(0);
+  });
+
+  it('flags a trajectory it cannot read instead of rejecting', async () => {
+    const srv = await startChatServer((r) => ({ body: completion(honest(r)) }));
+    close = srv.close;
+    const judge = new LlmJudge({ completer: new OpenAIChatClient({ baseUrl: srv.baseUrl, model: 'm', backoffMs: 5 }) });
+    const broken = traj();
+    const turn = broken.turns.find((x) => x.role === 'assistant')!;
+    delete (turn as { toolCalls?: unknown }).toolCalls;
+    const r = await judge.judge(broken);
+    expect(r.flagged).toBe(true);
+    expect(r.turns).toHaveLength(3);
+    expect(r.error).toMatch(/^judge failed: /);
+    expect(srv.seen.length).toBe(0);
+    expect(judge.stats.flagged).toBe(1);
+  });
+
+  it('backs off before retrying an HTTP 500 that carries no Retry-After header', async () => {
+    const srv = await startChatServer((_r, n) => (n === 1 ? { status: 500, body: 'boom' } : { body: completion('ok') }));
+    close = srv.close;
+    const client = new OpenAIChatClient({ baseUrl: srv.baseUrl, model: 'm', backoffMs: 250, maxBackoffMs: 250, maxRetries: 1 });
+    const t0 = performance.now();
+    const c = await client.complete({ messages: [{ role: 'user', content: 'hi' }] });
+    expect(c.attempts).toBe(2);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(240);
+    expect(srv.seen.length).toBe(2);
+  });
+
+  it('redacts the key even where the error text is cut', async () => {
+    const pad = 'x'.repeat(200 - 'unavailable '.length - 10); // the key's first 10 characters fall before the 200-character cut
+    const srv = await startChatServer(() => ({ status: 400, body: `unavailable ${pad}${KEY}` }));
+    close = srv.close;
+    const client = new OpenAIChatClient({ baseUrl: srv.baseUrl, model: 'm', apiKey: KEY, maxRetries: 0 });
+    const err = await client.complete({ messages: [{ role: 'user', content: 'hi' }] }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toContain('***');
+    expect(err!.message).not.toContain(KEY.slice(0, 10));
+  });
+});
+
+describe('chat client options', () => {
+  it('keeps the defaults for options passed as undefined', async () => {
+    const srv = await startChatServer(() => ({ delayMs: 50, body: completion('ok') }));
+    close = srv.close;
+    const client = new OpenAIChatClient({ baseUrl: srv.baseUrl, model: 'm', timeoutMs: undefined, maxRetries: undefined, concurrency: undefined });
+    const c = await client.complete({ messages: [{ role: 'user', content: 'hi' }] });
+    expect(c.content).toBe('ok');
+    expect(c.attempts).toBe(1);
   });
 });

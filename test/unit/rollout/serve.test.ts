@@ -61,6 +61,26 @@ describe('tarl serve (OpenAI-compatible endpoint)', () => {
     expect((await (await fetch(`${url}/models`)).json()).data[0].id).toBe('tiny');
   });
 
+  it('answers a JSON body that is not an object with 400 and keeps serving', async () => {
+    for (const body of ['null', '[1]', '5']) {
+      const r = await fetch(`${url}/chat/completions`, { method: 'POST', body });
+      expect(r.status).toBe(400);
+      expect((await r.json()).error.message).toMatch(/JSON object|"messages"/);
+    }
+    expect((await post({ messages: [{ role: 'user', content: 'x' }], max_tokens: 1 })).status).toBe(200);
+  });
+
+  it('answers a body over maxBodyBytes with 413', async () => {
+    const small = await startOpenAIServer({ backend, tokenizer, modelName: 'tiny', port: 0, maxBodyBytes: 64 });
+    try {
+      const r = await fetch(`${small.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(200) }] }) });
+      expect(r.status).toBe(413);
+      expect((await r.json()).error.message).toMatch(/over 64 bytes/);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('serves the LLM user and the LLM judge through the OpenAI client', async () => {
     const client = new OpenAIChatClient({ baseUrl: url, model: 'tiny', maxRetries: 0 });
     const user = new LlmUser({ completer: client, maxTokens: 3 });
