@@ -25,7 +25,7 @@ export interface TrainConfig {
   lrSchedule: ScheduleSpec;
   optimizer: { beta1: number; beta2: number; eps: number; weightDecay: number; gradClip: number | null };
   lora: { r: number; alpha: number; targets: LoraTarget[]; useRslora: boolean; layers: number[] | null };
-  ppo: { level: 'token' | 'turn'; gamma: number; lambda: number; valueCoef: number; valueClip: number | null };
+  ppo: { level: 'token' | 'turn'; gamma: number; lambda: number; valueCoef: number; valueClip: number | null; normalizeAdvantages: boolean };
   math: { ratio: ScheduleSpec; difficulties: Array<1 | 2 | 3 | 4>; flavor: 'any' | 'retail' | 'plain' };
   sampling: { temperature: ScheduleSpec; topP: number; maxNewTokens: number };
   episode: { maxTurns: number; user: 'scripted' | 'openai' | 'local'; judge: 'reference' | 'openai' | 'local' };
@@ -55,7 +55,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   lrSchedule: 1,
   optimizer: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, gradClip: 1 },
   lora: { r: 16, alpha: 32, targets: [...LORA_TARGETS], useRslora: false, layers: null },
-  ppo: { level: 'token', gamma: 1, lambda: 0.95, valueCoef: 0.5, valueClip: 0.2 },
+  ppo: { level: 'token', gamma: 1, lambda: 0.95, valueCoef: 0.5, valueClip: 0.2, normalizeAdvantages: true },
   math: { ratio: 0.1, difficulties: [1, 2, 3, 4], flavor: 'any' },
   sampling: { temperature: 1, topP: 1, maxNewTokens: 512 },
   episode: { maxTurns: 30, user: 'scripted', judge: 'reference' },
@@ -148,6 +148,7 @@ export const CONFIG_SCHEMA = {
       lambda: prob('GAE λ'),
       valueCoef: num('weight of the value-head loss', { minimum: 0 }),
       valueClip: { type: ['number', 'null'], exclusiveMinimum: 0, description: 'value clip around the sampling-time value (null: off)', 'x-expected': 'a number > 0 or null' },
+      normalizeAdvantages: { type: 'boolean', description: 'whiten the GAE advantages over each step\'s policy tokens (mean 0, std 1)' },
     }),
     math: section('math problems mixed into batches', {
       ratio: schedule('share of tasks that are math problems, over steps', { min: 0, max: 1 }),

@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .option('--resume <dir>', 'continue from a checkpoint (a step-NNNNNN folder, or a run folder: its latest)')
     .addOption(new Option('--task <family>', 'episodes: retail (+ math) or toy (tool-call smoke test)').choices(['retail', 'toy']).default('retail'))
     .addOption(deviceOption())
-    .addOption(new Option('--train-device <device>', 'where the training step runs: cpu (float64, exact resume) or webgpu (GpuTrainer; resumes restart AdamW moments)').choices(['cpu', 'webgpu']).default('cpu'))
+    .addOption(new Option('--train-device <device>', 'where the training step runs: cpu (float64) or webgpu (GpuTrainer); both resume exactly from checkpoints').choices(['cpu', 'webgpu']).default('cpu'))
     .option('--no-progress', 'no progress output on stderr')
     .action(async (o: TrainFlags) => {
       if (!o.config && !o.resume) throw new Error('tarl train needs --config FILE (or --resume DIR)');

@@ -1,7 +1,7 @@
 // Checkpoints as a list of named files (the studio stores them in IndexedDB through RunRecorder; Node
 // writes them to a directory, checkpoint-node.ts):
 //   adapter/adapter_config.json, adapter/adapter_model.safetensors   the LoRA adapter in PEFT format
-//   trainer-state.safetensors   float64 adapter tensors and AdamW moments (exact: the PEFT export is f32)
+//   trainer-state.safetensors   float64 adapter tensors, PPO's value head and the AdamW moments (exact: the PEFT export is f32)
 //   state.json                  step, config, reward config, sampler/RNG state, counters
 //   metrics.jsonl               every metric event up to this step
 import { parseSafetensors, writeSafetensors, type SafeTensorInput } from '../../model/safetensors.ts';
@@ -12,6 +12,7 @@ import type { TrainConfig } from '../config.ts';
 import type { MetricEvent } from '../metrics.ts';
 import type { SamplerState } from '../sampler.ts';
 import type { AdamWSnapshot } from './adamw-state.ts';
+import { VALUE_BIAS, VALUE_WEIGHT, type ValueHead } from './value-head.ts';
 
 export const STATE_FILE = 'state.json';
 export const TENSOR_FILE = 'trainer-state.safetensors';
@@ -33,6 +34,8 @@ export interface TrainerStateJson {
 export interface TrainerSnapshot {
   state: TrainerStateJson;
   adapter: LoraAdapter;
+  /** PPO's value head (null or absent otherwise). */
+  valueHead?: ValueHead | null;
   optimizer: AdamWSnapshot;
   events: readonly MetricEvent[];
 }
@@ -52,6 +55,10 @@ export function serializeCheckpoint(s: TrainerSnapshot): CheckpointFile[] {
     tensors.set(`adapter.${path}.lora_A`, f64(m.A));
     tensors.set(`adapter.${path}.lora_B`, f64(m.B));
   }
+  if (s.valueHead) {
+    tensors.set(VALUE_WEIGHT, f64(s.valueHead.weight));
+    tensors.set(VALUE_BIAS, f64(s.valueHead.bias));
+  }
   for (const [k, a] of s.optimizer.m) tensors.set(`adam_m.${k}`, f64(a));
   for (const [k, a] of s.optimizer.v) tensors.set(`adam_v.${k}`, f64(a));
   const peft = serializePeft(s.adapter, s.state.baseModel);
@@ -68,6 +75,8 @@ export interface ParsedCheckpoint {
   state: TrainerStateJson;
   /** module path → float64 A and B */
   adapter: Map<string, { A: Float64Array; B: Float64Array }>;
+  /** Present when the run was PPO. */
+  valueHead?: { weight: Float64Array; bias: Float64Array };
   optimizer: AdamWSnapshot;
   events: MetricEvent[];
 }
@@ -114,5 +123,6 @@ export function parseCheckpoint(files: readonly CheckpointFile[], where = 'check
         throw new Error(`${where}/${METRICS_FILE}:${i + 1}: ${(e as Error).message}`);
       }
     });
-  return { state, adapter, optimizer: { step: Number(metadata.optimizer_step ?? 0), m, v }, events };
+  const valueHead = tensors.has(VALUE_WEIGHT) && tensors.has(VALUE_BIAS) ? { weight: read(VALUE_WEIGHT), bias: read(VALUE_BIAS) } : undefined;
+  return { state, adapter, ...(valueHead ? { valueHead } : {}), optimizer: { step: Number(metadata.optimizer_step ?? 0), m, v }, events };
 }

@@ -11,10 +11,17 @@ import type { AdamWSnapshot, AdamWStepReport, CheckpointableAdamW } from './adam
 
 export interface TrainEngine {
   readonly kind: 'cpu' | 'webgpu';
-  /** Per-token log-probs and entropies with the adapter (the policy) or without it (the reference). */
-  logprobs(batch: TrainSequence[], adapter: boolean): Promise<{ logprobs: Float64Array[]; entropies: Float64Array[] }>;
-  /** Gradient of Σ_seq L_seq (fresh: earlier gradients are dropped); one entropy coefficient per sequence. */
-  forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[]): Promise<{ loss: number; logprobs: Float64Array[] }>;
+  /**
+   * Per-token log-probs and entropies with the adapter (the policy) or without it (the reference);
+   * with `hidden`, also the final hidden states after the final RMSNorm (T × D per sequence, for PPO's value head).
+   */
+  logprobs(batch: TrainSequence[], adapter: boolean, opts?: { hidden?: boolean }): Promise<{ logprobs: Float64Array[]; entropies: Float64Array[]; hidden?: Float64Array[] }>;
+  /**
+   * Gradient of Σ_seq L_seq (fresh: earlier gradients are dropped); one entropy coefficient per
+   * sequence. Sequences may carry dHidden (a head on the final hidden state); `extraGrads` are
+   * gradients of parameters outside the model (the value head) that the next step() applies too.
+   */
+  forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[], extraGrads?: ReadonlyMap<string, Float64Array>): Promise<{ loss: number; logprobs: Float64Array[] }>;
   /** AdamW on the last gradient unless loss or gradient is not finite. */
   step(hyper: AdamWHyper, maxGradNorm: number | null, loss: number): Promise<AdamWStepReport>;
   optimizerSnapshot(): Promise<AdamWSnapshot>;
@@ -34,18 +41,20 @@ export class CpuTrainEngine implements TrainEngine {
     private readonly optimizer: CheckpointableAdamW,
   ) {}
 
-  async logprobs(batch: TrainSequence[], adapter: boolean) {
-    if (adapter) return sequenceLogprobs(this.model, this.adapter, batch);
+  async logprobs(batch: TrainSequence[], adapter: boolean, opts: { hidden?: boolean } = {}) {
+    const o = { returnHidden: opts.hidden ?? false };
+    if (adapter) return sequenceLogprobs(this.model, this.adapter, batch, o);
     this.adapter.enabled = false;
     try {
-      return sequenceLogprobs(this.model, null, batch);
+      return sequenceLogprobs(this.model, null, batch, o);
     } finally {
       this.adapter.enabled = true;
     }
   }
 
-  async forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[]) {
+  async forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[], extraGrads?: ReadonlyMap<string, Float64Array>) {
     this.grads = new Map();
+    for (const [k, g] of extraGrads ?? []) this.grads.set(k, Float64Array.from(g));
     let loss = 0;
     const logprobs: Float64Array[] = [];
     // One call per sequence: the entropy coefficient (its aggregation weight) differs per sequence.

@@ -10,6 +10,7 @@ import { directorySource, loadModelFromDir } from '../../model/load-node.ts';
 import { loadTokenizer } from '../../model/tokenizer.ts';
 import type { ModelWeights } from '../../model/weights.ts';
 import type { LoraAdapter } from '../../train/lora.ts';
+import type { CheckpointableAdamW } from './adamw-state.ts';
 import { loadRetailData, loadTasks, loadToolSchemas, loadWiki } from '../../rollout/node-data.ts';
 import { retailEnvironment, sandboxData } from '../../rollout/retail-env.ts';
 import { ScriptedUser } from '../../rollout/users/scripted.ts';
@@ -109,7 +110,7 @@ export async function createNodeRun(o: {
   const deps: TrainerDeps = {
     config, weights, suites: { retail: suites.retail, math: suites.math }, judge: suites.judge, baseModel: config.model.dir,
     makeBackend: o.device === 'cpu' ? undefined : (w) => createBackend(w, o.device),
-    makeEngine: o.trainDevice === 'webgpu' ? (_model, adapter) => gpuEngine(weights, adapter) : undefined,
+    makeEngine: o.trainDevice === 'webgpu' ? (_model, adapter, optimizer) => gpuEngine(weights, adapter, optimizer) : undefined,
     onEvent: (e) => {
       writer?.write(e);
       o.onEvent?.(e);
@@ -127,9 +128,9 @@ export async function createNodeRun(o: {
   return { trainer, outDir, metricsPath, saveCheckpoint: (step, f) => writeCheckpointDir(checkpointsRoot, step + 1, f, config.checkpoint.keep) };
 }
 
-async function gpuEngine(weights: ModelWeights, adapter: LoraAdapter) {
+async function gpuEngine(weights: ModelWeights, adapter: LoraAdapter, optimizer: CheckpointableAdamW) {
   const [{ acquireGpu }, { KernelRunner }, { GpuTrainEngine }] = await Promise.all([import('../../gpu/device.ts'), import('../../gpu/runner.ts'), import('./engine-gpu.ts')]);
-  return GpuTrainEngine.create(new KernelRunner(await acquireGpu()), weights, adapter);
+  return GpuTrainEngine.create(new KernelRunner(await acquireGpu()), weights, adapter, optimizer);
 }
 
 function readJsonlSafe(path: string): MetricEvent[] {

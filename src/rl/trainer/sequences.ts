@@ -52,7 +52,7 @@ export function assignAdvantages(
   reward: RewardConfig,
   klPenalty: ReadonlyMap<number, number> | null,
 ): void {
-  if (algorithm === 'ppo') throw new Error('assignAdvantages: PPO advantages need a value head (not available)');
+  if (algorithm === 'ppo') throw new Error('assignAdvantages: PPO advantages come from the value head and GAE (ppo.ts ppoAdvantages)');
   const useShaped = (algorithm === 'grpo' || algorithm === 'drgrpo') && klPenalty === null;
   if (useShaped) {
     for (const it of items) {

@@ -1,7 +1,9 @@
 // The RL training loop (issue 7): one step = sample tasks (retail + math at the scheduled ratio) →
 // G rollouts per task on the current policy → judge → rewards and advantages under the current
 // reward config → recompute log-probs (policy and reference) → clipped objective → LoRA AdamW
-// update. Emits typed metric events; evaluates every eval.every steps; snapshots for checkpoints.
+// update. PPO adds a value head on the final hidden state (value-head.ts): values at sampling give
+// GAE advantages and returns (ppo.ts), and its clipped loss trains with the adapters (optimize.ts).
+// Emits typed metric events; evaluates every eval.every steps; snapshots for checkpoints.
 // The same class runs under `tarl train` (Node) and in the studio's trainer worker.
 import { createBackend, type InferenceBackend } from '../../model/backend.ts';
 import type { ModelWeights } from '../../model/weights.ts';
@@ -14,7 +16,7 @@ import { createLora, type LoraAdapter } from '../../train/lora.ts';
 import { loraParams } from '../../train/optimizer.ts';
 import { mergeAdapter } from '../../train/peft.ts';
 import { effectiveAggregation, rewardConfigFor, type TrainConfig } from '../config.ts';
-import { sequenceKlPenalty, klEstimate } from '../kl.ts';
+import { sequenceKlPenalty, klEstimate, klRewardPenalty } from '../kl.ts';
 import { aggregateEval, aggregateStep, type EvalEvent, type EvalTrial, type MetricEvent, type StepEvent, type TrajectoryRecord } from '../metrics.ts';
 import { Rng } from '../rng.ts';
 import { TaskSampler, type SampledTask } from '../sampler.ts';
@@ -22,8 +24,10 @@ import { scheduleValue } from '../schedule.ts';
 import { CheckpointableAdamW } from './adamw-state.ts';
 import { CpuTrainEngine, type TrainEngine } from './engine.ts';
 import { parseCheckpoint, type CheckpointFile, type TrainerSnapshot } from './checkpoint.ts';
-import { optimize, recompute, type OptimizeStats } from './optimize.ts';
+import { optimize, recompute, type OptimizeStats, type ValueStats } from './optimize.ts';
+import { ppoAdvantages } from './ppo.ts';
 import { assignAdvantages, buildItems } from './sequences.ts';
+import { ValueHead } from './value-head.ts';
 import type { EpisodeSuite } from './types.ts';
 
 /** A run stopped because too many steps in a row had a non-finite loss. */
@@ -66,14 +70,16 @@ export type TrainerStepEvent = StepEvent & {
   temperature: number;
   mathRatio: number;
   skipped: string | null;
+  /** PPO's value head (null for the other algorithms). */
+  value: ValueStats | null;
 };
 
 function checkConfig(c: TrainConfig, d: TrainerDeps): void {
   const bad = (m: string) => {
     throw new Error(`trainer: ${m}`);
   };
-  if (c.algorithm === 'ppo') bad('algorithm "ppo" is not available: it needs the final hidden state for a value head, and the training forward (src/train) does not expose hidden states yet. Use grpo, drgrpo or rloo.');
-  if (c.kl.placement === 'reward' && c.kl.coef > 0 && c.reward.mode === 'turn') bad('kl.placement "reward" is not supported with reward.mode "turn" (use kl.placement "loss")');
+  // PPO puts the KL penalty on tokens, so it works with per-turn rewards; the group algorithms fold it into one scalar.
+  if (c.algorithm !== 'ppo' && c.kl.placement === 'reward' && c.kl.coef > 0 && c.reward.mode === 'turn') bad('kl.placement "reward" is not supported with reward.mode "turn" (use kl.placement "loss")');
   const speech = c.speechShare;
   if (typeof speech !== 'number' || speech !== 0) bad('speechShare must be 0: speech episodes are not implemented yet');
   const mathNeeded = typeof c.math.ratio === 'number' ? c.math.ratio > 0 : c.math.ratio.points.some((p) => p[1] > 0);
@@ -84,6 +90,8 @@ export class RlTrainer {
   readonly model: TrainModel;
   readonly adapter: LoraAdapter;
   readonly optimizer: CheckpointableAdamW;
+  /** PPO's value head (null for the other algorithms). */
+  readonly valueHead: ValueHead | null;
   private sampler: TaskSampler;
   private reward: RewardConfig;
   private enginePromise: Promise<TrainEngine> | null = null;
@@ -97,7 +105,10 @@ export class RlTrainer {
     this.model = trainModelFromWeights(deps.weights);
     this.adapter = createLora(deps.weights.config, { r: c.lora.r, alpha: c.lora.alpha, targets: c.lora.targets, useRslora: c.lora.useRslora, ...(c.lora.layers ? { layers: c.lora.layers } : {}) }, { init: 'peft', seed: c.seed });
     const o = c.optimizer;
-    this.optimizer = new CheckpointableAdamW(loraParams(this.adapter), { lr: c.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay }, o.gradClip);
+    this.valueHead = c.algorithm === 'ppo' ? new ValueHead(deps.weights.config.hiddenSize) : null;
+    const params = loraParams(this.adapter);
+    for (const [k, p] of this.valueHead?.params() ?? []) params.set(k, p);
+    this.optimizer = new CheckpointableAdamW(params, { lr: c.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay }, o.gradClip);
     this.sampler = TaskSampler.create(c.seed, this.samplerOptions());
     this.reward = rewardConfigFor(c);
   }
@@ -180,13 +191,19 @@ export class RlTrainer {
     const scored = scoreTrajectories(all, reward, { groupBy: (t) => String(groupOf[byIndex.get(t)!]), attach: true });
     const items = buildItems(scored, groupOf);
     const engine = await this.engine();
-    const re = await recompute(engine, items);
+    const head = this.valueHead;
+    const re = await recompute(engine, items, { hidden: head !== null });
     const kl = c.kl;
-    let klPenalty: Map<number, number> | null = null;
-    if (kl.placement === 'reward' && kl.coef > 0) {
-      klPenalty = new Map(items.map((it, j) => [it.index, sequenceKlPenalty(re.logpOld[j]!, re.logpRef[j]!, it.mask, kl.estimator, kl.coef)]));
+    const klInReward = kl.placement === 'reward' && kl.coef > 0;
+    let valueTargets = null;
+    if (head) {
+      const oldValues = items.map((it, j) => head.values(re.hidden![j]!, it.mask.length));
+      const klRewards = klInReward ? items.map((it, j) => klRewardPenalty(re.logpOld[j]!, re.logpRef[j]!, it.mask, kl.estimator, kl.coef)) : null;
+      valueTargets = ppoAdvantages(items, scored, oldValues, klRewards, { level: c.ppo.level, gamma: c.ppo.gamma, lambda: c.ppo.lambda, normalize: c.ppo.normalizeAdvantages });
+    } else {
+      const klPenalty = klInReward ? new Map(items.map((it, j) => [it.index, sequenceKlPenalty(re.logpOld[j]!, re.logpRef[j]!, it.mask, kl.estimator, kl.coef)])) : null;
+      assignAdvantages(items, scored, c.algorithm, reward, klPenalty);
     }
-    assignAdvantages(items, scored, c.algorithm, reward, klPenalty);
     let samplingLogpMaxDiff: number | null = null;
     if (temperature === 1) {
       samplingLogpMaxDiff = 0;
@@ -202,6 +219,7 @@ export class RlTrainer {
       miniBatches: c.miniBatches,
       hyper: { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay },
       maxGradNorm: o.gradClip,
+      ...(head && valueTargets ? { value: { head, coef: c.ppo.valueCoef, clip: c.ppo.valueClip, targets: valueTargets } } : {}),
     });
     const t3 = performance.now();
 
@@ -213,6 +231,7 @@ export class RlTrainer {
       lr,
       klPerToken: train?.klPerToken,
       entropy: train?.entropy,
+      valueLoss: train?.value?.loss,
     }, { rolloutMs: t1 - t0, judgeMs: t2 - t1, trainMs: t3 - t2 });
     const event: TrainerStepEvent = {
       ...base,
@@ -222,6 +241,7 @@ export class RlTrainer {
       temperature,
       mathRatio,
       skipped: train?.skipped ?? null,
+      value: train?.value ?? null,
     };
     this.emit(event);
     this.deps.onTrajectories?.(s, groups);
@@ -309,6 +329,7 @@ export class RlTrainer {
         baseModel: this.deps.baseModel ?? '',
       },
       adapter: this.adapter,
+      valueHead: this.valueHead,
       optimizer: await engine.optimizerSnapshot(),
       events: this.events,
     };
@@ -324,6 +345,10 @@ export class RlTrainer {
       }
       m.A.set(saved.A);
       m.B.set(saved.B);
+    }
+    if (this.valueHead) {
+      if (!ck.valueHead) throw new Error(`${where}: the checkpoint has no value head (was it trained with another algorithm than ppo?)`);
+      this.valueHead.load(ck.valueHead.weight, ck.valueHead.bias, where);
     }
     const engine = await this.engine();
     await engine.adapterChanged();

@@ -19,6 +19,12 @@ export interface TrainSequence {
   trainable?: ArrayLike<boolean | number>;
   /** length tokens.length − 1; default: −1 (supervised NLL) */
   dLogprob?: ArrayLike<number>;
+  /**
+   * Optional ∂L/∂h for the final hidden state h (after the final RMSNorm), row-major
+   * (tokens.length − 1) × hiddenSize or tokens.length × hiddenSize: a head on h (e.g. PPO's value
+   * head) back-propagates through the model with it. Applies whatever the trainable mask says.
+   */
+  dHidden?: ArrayLike<number>;
 }
 
 export interface ForwardBackwardOptions {
@@ -27,6 +33,8 @@ export interface ForwardBackwardOptions {
   entropyCoef?: number;
   /** Keep only each layer's input and recompute the layer in the backward pass. */
   recompute?: boolean;
+  /** Return each sequence's final hidden state (after the final RMSNorm) in `hidden`. */
+  returnHidden?: boolean;
 }
 
 export interface MemoryReport {
@@ -44,14 +52,19 @@ export interface ForwardBackwardResult {
   entropies: Float64Array[];
   grads: Grads;
   memory: MemoryReport;
+  /** With returnHidden: per sequence, the final hidden state after the final RMSNorm (T × hiddenSize). */
+  hidden?: Float64Array[];
 }
 
-function checkSequence(s: TrainSequence, i: number, V: number): void {
+function checkSequence(s: TrainSequence, i: number, V: number, D: number): void {
   if (s.tokens.length < 2) throw new Error(`trainer: sequence ${i} has ${s.tokens.length} tokens; at least 2 are needed to predict a next token`);
   for (const t of s.tokens) if (!Number.isInteger(t) || t < 0 || t >= V) throw new Error(`trainer: sequence ${i} has token id ${t} outside [0, ${V})`);
   const n = s.tokens.length - 1;
   if (s.trainable && s.trainable.length !== n) throw new Error(`trainer: sequence ${i} trainable mask has ${s.trainable.length} entries, expected ${n}`);
   if (s.dLogprob && s.dLogprob.length !== n) throw new Error(`trainer: sequence ${i} dLogprob has ${s.dLogprob.length} entries, expected ${n}`);
+  if (s.dHidden && s.dHidden.length !== n * D && s.dHidden.length !== (n + 1) * D) {
+    throw new Error(`trainer: sequence ${i} dHidden has ${s.dHidden.length} entries, expected ${n * D} or ${(n + 1) * D} (positions × hidden size ${D})`);
+  }
 }
 
 export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[], opts: ForwardBackwardOptions = {}): ForwardBackwardResult {
@@ -60,7 +73,7 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
   const beta = opts.entropyCoef ?? 0;
   const D = c.hiddenSize;
   const V = c.vocabSize;
-  batch.forEach((s, i) => checkSequence(s, i, V));
+  batch.forEach((s, i) => checkSequence(s, i, V, D));
   if (mode === 'lora' && !adapter?.enabled) throw new Error('trainer: LoRA mode needs an enabled adapter');
   const grads: Grads = { lora: new Map(), weights: new Map() };
   const wgrad = (name: string, size: number) => {
@@ -95,6 +108,7 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
     }
     const finalIn = x;
     const nf = rmsnormForward(finalIn, normW, T, D, c.rmsNormEps);
+    if (opts.returnHidden) (result.hidden ??= []).push(nf);
     // Logits row by row (never T × V at once); the head's backward is folded in per row.
     const lps = new Float64Array(T - 1);
     const ents = new Float64Array(T - 1);
@@ -132,6 +146,7 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
     result.memory.activationBytes = Math.max(result.memory.activationBytes, peak);
     result.memory.activationBytesWithoutRecompute = Math.max(result.memory.activationBytesWithoutRecompute, allBytes);
     if (mode === 'none') continue;
+    if (seq.dHidden) for (let i = 0; i < seq.dHidden.length; i++) dNf[i] += seq.dHidden[i]!;
 
     const dwNorm = mode === 'full' ? wgrad('model.norm.weight', D) : undefined;
     let dx = rmsnormBackward(finalIn, normW, dNf, T, D, c.rmsNormEps, dwNorm).dx;
@@ -146,8 +161,13 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
   return result;
 }
 
-/** Per-token log-probs and entropies (forward only), e.g. of the reference policy with the adapter off. */
-export function sequenceLogprobs(model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[]): { logprobs: Float64Array[]; entropies: Float64Array[] } {
-  const r = forwardBackward(model, adapter, batch, { mode: 'none' });
-  return { logprobs: r.logprobs, entropies: r.entropies };
+/**
+ * Per-token log-probs and entropies (forward only), e.g. of the reference policy with the adapter
+ * off; with `returnHidden`, also the final hidden states (after the final RMSNorm).
+ */
+export function sequenceLogprobs(
+  model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[], opts: { returnHidden?: boolean } = {},
+): { logprobs: Float64Array[]; entropies: Float64Array[]; hidden?: Float64Array[] } {
+  const r = forwardBackward(model, adapter, batch, { mode: 'none', returnHidden: opts.returnHidden });
+  return { logprobs: r.logprobs, entropies: r.entropies, ...(r.hidden ? { hidden: r.hidden } : {}) };
 }

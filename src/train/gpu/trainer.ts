@@ -15,6 +15,7 @@ import { logprob } from '../../kernels/logprob.ts';
 import { rmsnormBackward, rmsnormWeightGrad } from '../../kernels/rmsnorm_backward.ts';
 import { embeddingBackward } from '../../kernels/embedding_backward.ts';
 import { gemm } from '../../kernels/matmul_backward.ts';
+import { residualAdd } from '../../kernels/residual.ts';
 import { adamwStepTensors, createAdamWState, readControl, type GpuAdamWState, type GpuStepReport } from '../../kernels/adamw.ts';
 import { DEFAULT_ADAMW } from '../../reference/adamw.ts';
 import type { AdamWOptions } from '../optimizer.ts';
@@ -36,6 +37,18 @@ export interface GpuForwardBackwardResult {
   logprobs: Float64Array[];
   entropies: Float64Array[];
   memory: MemoryReport;
+  /** With `hidden`: per sequence, the final hidden state after the final RMSNorm (T × D, f32 values). */
+  hidden?: Float64Array[];
+}
+
+/** AdamW's state on the device, as numbers (for checkpoints): flat moments in the gradient layout. */
+export interface GpuOptimizerState {
+  /** Applied steps (the bias-correction t). */
+  step: number;
+  /** Steps skipped by the non-finite guard. */
+  skippedSteps: number;
+  m: Float32Array;
+  v: Float32Array;
 }
 
 export class GpuTrainer {
@@ -75,7 +88,7 @@ export class GpuTrainer {
     const clear = this.runner.device.createCommandEncoder();
     clear.clearBuffer(this.gradBuffer);
     this.runner.device.queue.submit([clear.finish()]);
-    const result = await this.run(batch, opts.entropyCoef ?? 0, { backward: true, adapter: true });
+    const result = await this.run(batch, opts.entropyCoef ?? 0, { backward: true, adapter: true, hidden: false });
     this.lossBuffer ??= await this.runner.createBuffer('train.loss', 16);
     this.runner.write(this.lossBuffer, new Float32Array([result.loss]));
     return result;
@@ -84,13 +97,16 @@ export class GpuTrainer {
   /**
    * Forward only: per-token log-probs and entropies, with the adapter (the policy) or without it
    * (`adapter: false`: the frozen reference policy for KL, from the same weights). Gradients untouched.
+   * `hidden`: also the final hidden states after the final RMSNorm (for a head on them, e.g. PPO's value head).
    */
-  async logprobs(batch: TrainSequence[], { adapter = true }: { adapter?: boolean } = {}): Promise<{ logprobs: Float64Array[]; entropies: Float64Array[] }> {
-    const r = await this.run(batch, 0, { backward: false, adapter });
-    return { logprobs: r.logprobs, entropies: r.entropies };
+  async logprobs(
+    batch: TrainSequence[], { adapter = true, hidden = false }: { adapter?: boolean; hidden?: boolean } = {},
+  ): Promise<{ logprobs: Float64Array[]; entropies: Float64Array[]; hidden?: Float64Array[] }> {
+    const r = await this.run(batch, 0, { backward: false, adapter, hidden });
+    return { logprobs: r.logprobs, entropies: r.entropies, ...(r.hidden ? { hidden: r.hidden } : {}) };
   }
 
-  private async run(batch: TrainSequence[], beta: number, mode: { backward: boolean; adapter: boolean }): Promise<GpuForwardBackwardResult> {
+  private async run(batch: TrainSequence[], beta: number, mode: { backward: boolean; adapter: boolean; hidden: boolean }): Promise<GpuForwardBackwardResult> {
     const result: GpuForwardBackwardResult = { loss: 0, logprobs: [], entropies: [], memory: { activationBytes: 0, activationBytesWithoutRecompute: 0, savedBytes: 0 } };
     for (const [i, seq] of batch.entries()) {
       if (seq.tokens.length < 2) throw new Error(`GPU trainer: sequence ${i} needs at least 2 tokens`);
@@ -98,13 +114,19 @@ export class GpuTrainer {
       const n = seq.tokens.length - 1;
       if (seq.trainable && seq.trainable.length !== n) throw new Error(`GPU trainer: sequence ${i} trainable mask has ${seq.trainable.length} entries, expected ${n}`);
       if (seq.dLogprob && seq.dLogprob.length !== n) throw new Error(`GPU trainer: sequence ${i} dLogprob has ${seq.dLogprob.length} entries, expected ${n}`);
+      const D = this.base.config.hiddenSize;
+      if (seq.dHidden && seq.dHidden.length !== n * D && seq.dHidden.length !== (n + 1) * D) {
+        throw new Error(`GPU trainer: sequence ${i} dHidden has ${seq.dHidden.length} entries, expected ${n * D} or ${(n + 1) * D}`);
+      }
       const coef = new Float32Array(2 * n);
       for (let t = 0; t < n; t++) {
         const on = seq.trainable ? Boolean(seq.trainable[t]) : true;
         coef[2 * t] = on ? (seq.dLogprob ? seq.dLogprob[t]! : -1) : 0;
         coef[2 * t + 1] = on ? -beta : 0;
       }
-      const { lpEnt, memory } = await this.sequence(seq.tokens, coef, mode);
+      const dHidden = mode.backward && seq.dHidden ? Float32Array.from(seq.dHidden) : null;
+      const { lpEnt, memory, hidden } = await this.sequence(seq.tokens, coef, mode, dHidden);
+      if (hidden) (result.hidden ??= []).push(Float64Array.from(hidden));
       const lps = new Float64Array(n);
       const ents = new Float64Array(n);
       for (let t = 0; t < n; t++) {
@@ -121,7 +143,9 @@ export class GpuTrainer {
     return result;
   }
 
-  private async sequence(tokens: number[], coef: Float32Array, mode: { backward: boolean; adapter: boolean }): Promise<{ lpEnt: Float32Array; memory: MemoryReport }> {
+  private async sequence(
+    tokens: number[], coef: Float32Array, mode: { backward: boolean; adapter: boolean; hidden: boolean }, dHidden: Float32Array | null,
+  ): Promise<{ lpEnt: Float32Array; memory: MemoryReport; hidden: Float32Array | null }> {
     const runner = this.runner;
     const c = this.base.config;
     const T = tokens.length;
@@ -186,6 +210,11 @@ export class GpuTrainer {
     }
     let dcur = track(await mk('train.dx.a', T * s.D));
     let dnext = track(await mk('train.dx.b', T * s.D));
+    if (mode.backward && dHidden) {
+      // A head on the final hidden state: its gradient joins the LM head's before the final norm's backward.
+      const dh = track(await runner.upload('train.dhidden', dHidden));
+      await residualAdd(runner, dnf, dh, dHidden.length, enc);
+    }
     if (mode.backward) {
       const args = { x: xs[L]!, w: this.base.finalNorm, dy: dnf, dx: dcur, rows: T, D: s.D, eps: c.rmsNormEps, inv: full?.inv };
       await rmsnormBackward(runner, args, enc);
@@ -206,6 +235,7 @@ export class GpuTrainer {
     if (full) await embeddingBackward(runner, tokBuf, dcur, full.grads, T, s.D, full.offsets.get('model.embed_tokens.weight')!, enc);
     runner.device.queue.submit([enc.finish()]);
     const lpEnt = await runner.readF32(lpEntBuf, 2 * (T - 1));
+    const hidden = mode.hidden ? await runner.readF32(nf, T * s.D) : null;
     const perLayer = actSets[0]!.bytes;
     const inputs = (L + 1) * T * s.D * 4;
     const memory: MemoryReport = {
@@ -217,7 +247,7 @@ export class GpuTrainer {
     for (const b of own) b.destroy();
     actSets.forEach(destroyActs);
     destroyScratch(scratch);
-    return { lpEnt, memory };
+    return { lpEnt, memory, hidden };
   }
 
   private async fullGrads(s: ReturnType<typeof shapesFor>): Promise<FullGrads> {
@@ -238,6 +268,46 @@ export class GpuTrainer {
     this.opt ??= await createAdamWState(this.runner, tensors[0]!.buffer, this.lora?.n ?? this.full!.n);
     await adamwStepTensors(this.runner, this.opt, this.gradBuffer, this.lossBuffer, { ...DEFAULT_ADAMW, ...h }, tensors);
     return readControl(this.runner, this.opt);
+  }
+
+  /** Number of trainable values (the length of the flat parameter, gradient and moment buffers). */
+  get paramCount(): number {
+    return this.lora?.n ?? this.full!.n;
+  }
+
+  /** AdamW's moments and step count, read back from the device (zeros before the first step). */
+  async optimizerState(): Promise<GpuOptimizerState> {
+    const n = this.paramCount;
+    if (!this.opt) return { step: 0, skippedSteps: 0, m: new Float32Array(n), v: new Float32Array(n) };
+    const report = await readControl(this.runner, this.opt);
+    return { step: report.step, skippedSteps: report.skippedSteps, m: await this.runner.readF32(this.opt.m, n), v: await this.runner.readF32(this.opt.v, n) };
+  }
+
+  /** Puts AdamW's moments and step count back on the device (exact resume from a checkpoint). */
+  async restoreOptimizerState(s: GpuOptimizerState): Promise<void> {
+    const n = this.paramCount;
+    if (s.m.length !== n || s.v.length !== n) throw new Error(`GPU trainer: optimizer state has ${s.m.length}/${s.v.length} moments, the trainer has ${n} parameters`);
+    if (!Number.isInteger(s.step) || s.step < 0 || !Number.isInteger(s.skippedSteps) || s.skippedSteps < 0) {
+      throw new Error(`GPU trainer: bad optimizer step counts (step ${s.step}, skipped ${s.skippedSteps})`);
+    }
+    const params = this.lora?.params ?? this.full!.params[0]!.buffer;
+    this.opt ??= await createAdamWState(this.runner, params, n);
+    this.runner.write(this.opt.m, s.m);
+    this.runner.write(this.opt.v, s.v);
+    // The control record: grad_norm's finalize rewrites [0]–[3] and [5]–[6] before every update.
+    this.runner.write(this.opt.control, new Float32Array([0, 0, 0, 0, s.step, 0, 0, s.skippedSteps]));
+  }
+
+  /** LoRA mode: uploads the adapter object's current A/B (e.g. after a checkpoint restore replaced them). */
+  uploadAdapter(): void {
+    if (!this.lora || !this.adapter) throw new Error('GPU trainer: uploadAdapter() is for LoRA mode');
+    const flat = new Float32Array(this.lora.n);
+    for (const slot of this.lora.slots) {
+      const m = this.adapter.modules.get(slot.path)!;
+      flat.set(m.A, slot.aOff);
+      flat.set(m.B, slot.bOff);
+    }
+    this.runner.write(this.lora.params, flat);
   }
 
   /** LoRA mode: gradients per module path. */

@@ -47,9 +47,9 @@ describe('tarl train (CLI)', () => {
     const b = runCli(['train', '--config', f, '--model', modelDir, '--set', 'groupSize=1']);
     expect(b.status).toBe(1);
     expect(b.stderr).toMatch(/groupSize/);
-    const c = runCli(['train', '--config', f, '--set', 'algorithm=ppo', '--model', modelDir, '--task', 'toy']);
+    const c = runCli(['train', '--config', f, '--set', 'algorithm=ppo', '--set', 'ppo.level=episode', '--model', modelDir, '--task', 'toy']);
     expect(c.status).toBe(1);
-    expect(c.stderr).toMatch(/ppo.*not available/);
+    expect(c.stderr).toMatch(/ppo\.level: must be one of "token", "turn"/);
   });
 
   it('trains the toy task, then --resume continues exactly', () => {

@@ -111,8 +111,13 @@ describe('RL trainer (toy tool-call episode, CPU)', () => {
     await expect(trainer.step().then(() => trainer.step()).then(() => trainer.step())).rejects.toBeInstanceOf(NonFiniteStop);
   }, 60_000);
 
-  it('rejects PPO clearly (no hidden states from the training forward)', () => {
-    expect(() => toyTrainer(weights, toyConfig({ algorithm: 'ppo' }))).toThrow(/ppo.*hidden state/i);
+  it('builds PPO with a value head; KL in the reward with per-turn rewards only for PPO (token-level penalties)', () => {
+    const turnKl = { kl: { coef: 0.01, estimator: 'k3', placement: 'reward' }, reward: { mode: 'turn', terminal: 1, deviation: 5, turnWeight: 'inverse-T', gamma: 1, stdEpsilon: 1e-6 } };
+    const ppo = toyTrainer(weights, toyConfig({ algorithm: 'ppo', ...turnKl }));
+    expect(ppo.valueHead!.weight).toHaveLength(weights.config.hiddenSize);
+    expect(ppo.optimizer.params.has('value_head.weight')).toBe(true);
+    expect(toyTrainer(weights, toyConfig()).valueHead).toBeNull();
+    expect(() => toyTrainer(weights, toyConfig(turnKl))).toThrow(/kl\.placement "reward" is not supported with reward\.mode "turn"/);
   });
 
   it('RLOO and Dr.GRPO run and learn a little', async () => {
