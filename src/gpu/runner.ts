@@ -25,6 +25,7 @@ export const STORAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 export class KernelRunner {
   readonly device: GPUDevice;
   private pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private sharedUniforms = new Map<string, GPUBuffer>();
 
   constructor(readonly ctx: GpuContext) {
     this.device = ctx.device;
@@ -95,17 +96,31 @@ export class KernelRunner {
     this.device.queue.writeBuffer(buffer, offset, padded);
   }
 
-  /** A uniform buffer from typed fields, laid out as consecutive 4-byte scalars. */
+  /** A uniform buffer from typed fields, laid out as consecutive 4-byte scalars. The caller owns it
+   * (destroys it when the dispatches that use it are retired). */
   uniform(label: string, fields: Param[]): GPUBuffer {
-    const data = new ArrayBuffer(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));
-    const view = new DataView(data);
-    fields.forEach(([t, v], i) => {
-      if (t === 'f32') view.setFloat32(i * 4, v, true);
-      else if (t === 'i32') view.setInt32(i * 4, v, true);
-      else view.setUint32(i * 4, v, true);
-    });
+    const data = packParams(fields);
     const buffer = this.device.createBuffer({ label, size: data.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
     this.device.queue.writeBuffer(buffer, 0, data);
+    return buffer;
+  }
+
+  /** An immutable uniform buffer shared by every dispatch with the same fields: kernels called
+   * thousands of times per training step reuse a handful of buffers instead of allocating one per
+   * call. Never destroy what this returns. Least-recently-used entries beyond the cap are dropped
+   * (left to the garbage collector, so an encoder still holding one stays valid). */
+  sharedUniform(label: string, fields: Param[]): GPUBuffer {
+    const data = packParams(fields);
+    const key = fields.map(([t]) => t[0]).join('') + ':' + Array.from(new Uint32Array(data)).join(',');
+    const hit = this.sharedUniforms.get(key);
+    if (hit) {
+      this.sharedUniforms.delete(key); // re-insert: Map order is the LRU order
+      this.sharedUniforms.set(key, hit);
+      return hit;
+    }
+    const buffer = this.uniform(label, fields);
+    this.sharedUniforms.set(key, buffer);
+    if (this.sharedUniforms.size > SHARED_UNIFORM_CAP) this.sharedUniforms.delete(this.sharedUniforms.keys().next().value!);
     return buffer;
   }
 
@@ -160,6 +175,19 @@ export class KernelRunner {
   async sync(): Promise<void> {
     await Promise.race([this.device.queue.onSubmittedWorkDone(), this.ctx.lost]);
   }
+}
+
+const SHARED_UNIFORM_CAP = 4096;
+
+function packParams(fields: Param[]): ArrayBuffer {
+  const data = new ArrayBuffer(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));
+  const view = new DataView(data);
+  fields.forEach(([t, v], i) => {
+    if (t === 'f32') view.setFloat32(i * 4, v, true);
+    else if (t === 'i32') view.setInt32(i * 4, v, true);
+    else view.setUint32(i * 4, v, true);
+  });
+  return data;
 }
 
 function copyPadded(bytes: Uint8Array): Uint8Array {

@@ -59,13 +59,13 @@ export async function adamwStepTensors(
   const partial = await runner.pipeline('grad_norm', { entryPoint: 'partial' });
   const finalize = await runner.pipeline('grad_norm', { entryPoint: 'finalize' });
   const update = await runner.pipeline('adamw');
-  const np = runner.uniform('grad_norm.params', [['u32', s.n], ['u32', PARTS], ['f32', h.maxGradNorm ?? 0], ['f32', h.beta1], ['f32', h.beta2], ['u32', 0], ['u32', 0], ['u32', 0]]);
+  const np = runner.sharedUniform('grad_norm.params', [['u32', s.n], ['u32', PARTS], ['f32', h.maxGradNorm ?? 0], ['f32', h.beta1], ['f32', h.beta2], ['u32', 0], ['u32', 0], ['u32', 0]]);
   const enc = encoder ?? runner.device.createCommandEncoder();
   pass(enc, partial, bind(runner, partial, [[0, np], [1, grads], [2, s.partials]]), [PARTS, 1, 1]);
   pass(enc, finalize, bind(runner, finalize, [[0, np], [2, s.partials], [3, s.control], [4, loss]]), [1, 1, 1]);
   for (const t of tensors) {
     if (t.offset + t.n > s.n) throw new Error(`adamw: tensor at ${t.offset} (+${t.n}) passes the ${s.n} optimizer slots`);
-    const ap = runner.uniform('adamw.params', [['u32', t.n], ['f32', h.lr], ['f32', h.beta1], ['f32', h.beta2], ['f32', h.eps], ['f32', h.weightDecay], ['u32', t.offset], ['u32', 0]]);
+    const ap = runner.sharedUniform('adamw.params', [['u32', t.n], ['f32', h.lr], ['f32', h.beta1], ['f32', h.beta2], ['f32', h.eps], ['f32', h.weightDecay], ['u32', t.offset], ['u32', 0]]);
     pass(enc, update, bind(runner, update, [[0, ap], [1, t.buffer], [2, grads], [3, s.m], [4, s.v], [5, s.control]]), elementGrid(runner, t.n, 'adamw'));
   }
   if (!encoder) runner.device.queue.submit([enc.finish()]);

@@ -31,7 +31,7 @@ export async function attentionBackward(runner: KernelRunner, a: AttentionBackwa
   if (a.T > max) throw new Error(`attention_backward: ${a.T} tokens exceed the device's ${max} workgroups per dimension`);
   const dqPipe = await runner.pipeline('attention_backward', { entryPoint: 'dq_main' });
   const dkvPipe = await runner.pipeline('attention_backward', { entryPoint: 'dkv_main' });
-  const params = runner.uniform('attention_backward', [
+  const params = runner.sharedUniform('attention_backward', [
     ['u32', a.T], ['u32', a.nH], ['u32', a.nKV], ['u32', a.hd], ['u32', a.dvLd ?? a.nKV * a.hd], ['u32', a.dvOffset ?? 0], ['u32', 0], ['f32', 1 / Math.sqrt(a.hd)],
   ]);
   const g1 = bindAt(runner, dqPipe, [[0, params], [1, a.q], [2, a.k], [3, a.v], [4, a.out], [5, a.dOut], [6, a.stats], [7, a.dq]]);

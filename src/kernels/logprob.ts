@@ -16,6 +16,6 @@ export interface LogprobArgs {
 export async function logprob(runner: KernelRunner, a: LogprobArgs, encoder?: GPUCommandEncoder): Promise<void> {
   checkDims('logprob', { rows: a.rows, V: a.V });
   const pipeline = await runner.pipeline('logprob');
-  const params = runner.uniform('logprob.params', [['u32', a.rows], ['u32', a.V], ['u32', a.writeGrad ? 1 : 0], ['u32', 0]]);
+  const params = runner.sharedUniform('logprob.params', [['u32', a.rows], ['u32', a.V], ['u32', a.writeGrad ? 1 : 0], ['u32', 0]]);
   runner.dispatch(pipeline, [params, a.logits, a.targets, a.coef, a.out], grid2d(runner, a.rows, 'logprob'), encoder);
 }

@@ -29,7 +29,7 @@ export async function matmul(runner: KernelRunner, args: MatmulArgs, encoder?: G
     dummy = await runner.createBuffer('matmul.no-bias', 16);
     dummies.set(runner, dummy);
   }
-  const params = runner.uniform('matmul.params', [
+  const params = runner.sharedUniform('matmul.params', [
     ['u32', M],
     ['u32', N],
     ['u32', K],

@@ -33,7 +33,7 @@ export async function gemm(runner: KernelRunner, g: GemmArgs, encoder?: GPUComma
   const gy = Math.ceil(g.M / TILE);
   if (gx > max || gy > max) throw new Error(`gemm: ${g.M}×${g.N} needs ${gy}×${gx} workgroups, over the device limit ${max}`);
   const pipeline = await runner.pipeline('matmul_backward');
-  const params = runner.uniform('gemm.params', [
+  const params = runner.sharedUniform('gemm.params', [
     ['u32', g.M], ['u32', g.N], ['u32', g.K], ['u32', g.a.offset ?? 0],
     ['u32', g.a.rowStride], ['u32', g.a.colStride], ['u32', g.b.offset ?? 0], ['u32', g.b.rowStride],
     ['u32', g.b.colStride], ['u32', g.c.offset ?? 0], ['u32', g.c.ld], ['u32', g.b.f16 ? 1 : 0],

@@ -33,7 +33,7 @@ export interface RmsnormBackwardArgs {
 function params(runner: KernelRunner, a: RmsnormBackwardArgs, dwOff: number): GPUBuffer {
   const groups = a.groups ?? 1;
   const line = a.D * groups;
-  return runner.uniform('rmsnorm_backward', [
+  return runner.sharedUniform('rmsnorm_backward', [
     ['u32', a.rows], ['u32', a.D], ['u32', (a.accumulate ? 1 : 0) | (a.inv ? 2 : 0)], ['f32', a.eps],
     ['u32', groups], ['u32', a.xLayout?.ld ?? line], ['u32', a.xLayout?.off ?? 0], ['u32', a.dyLayout?.ld ?? line],
     ['u32', a.dyLayout?.off ?? 0], ['u32', a.dxLayout?.ld ?? line], ['u32', a.dxLayout?.off ?? 0], ['u32', dwOff],

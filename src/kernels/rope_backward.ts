@@ -25,7 +25,7 @@ export async function ropeBackward(runner: KernelRunner, a: RopeBackwardArgs, en
   if (a.T > max) throw new Error(`rope_backward: ${a.T} tokens exceed the device's ${max} workgroups per dimension`);
   const pipeline = await runner.pipeline('rope_backward');
   const stride = (a.nH + 2 * a.nKV) * a.hd;
-  const params = runner.uniform('rope_backward', [
+  const params = runner.sharedUniform('rope_backward', [
     ['u32', a.T], ['u32', a.nH], ['u32', a.nKV], ['u32', a.hd], ['u32', stride], ['u32', 0], ['u32', a.normWeights ? 1 : 0], ['f32', a.eps ?? 1e-6],
   ]);
   const norm = a.normWeights ?? (await dummyBuffer(runner));

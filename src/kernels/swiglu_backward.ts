@@ -6,6 +6,6 @@ import { elementGrid } from './elementwise-grid.ts';
 export async function swigluBackward(runner: KernelRunner, gu: GPUBuffer, dh: GPUBuffer, dgu: GPUBuffer, T: number, I: number, encoder?: GPUCommandEncoder): Promise<void> {
   checkDims('swiglu_backward', { T, I });
   const pipeline = await runner.pipeline('swiglu_backward');
-  const params = runner.uniform('swiglu_backward', [['u32', T], ['u32', I]]);
+  const params = runner.sharedUniform('swiglu_backward', [['u32', T], ['u32', I]]);
   runner.dispatch(pipeline, [params, gu, dh, dgu], elementGrid(runner, T * I, 'swiglu_backward'), encoder);
 }

@@ -21,6 +21,17 @@ describe('GPU harness (Dawn)', () => {
     ctx.destroy();
   });
 
+  it('shares immutable uniform buffers between dispatches with the same fields', async () => {
+    const ctx = await acquireGpu();
+    const runner = new KernelRunner(ctx);
+    const a = runner.sharedUniform('p', [['u32', 3], ['f32', 0.5]]);
+    expect(runner.sharedUniform('q', [['u32', 3], ['f32', 0.5]])).toBe(a);
+    expect(runner.sharedUniform('p', [['u32', 3], ['f32', 0.25]])).not.toBe(a);
+    expect(runner.sharedUniform('p', [['i32', 3], ['f32', 0.5]])).not.toBe(a); // same bits, other type
+    expect(runner.uniform('p', [['u32', 3], ['f32', 0.5]])).not.toBe(a); // owned buffers are never shared
+    ctx.destroy();
+  });
+
   it('turns device loss into an error instead of a hang', async () => {
     const ctx = await acquireGpu();
     const runner = new KernelRunner(ctx);
