@@ -133,10 +133,15 @@ async function gpuEngine(weights: ModelWeights, adapter: LoraAdapter, optimizer:
   return GpuTrainEngine.create(new KernelRunner(await acquireGpu()), weights, adapter, optimizer);
 }
 
+/** The run's metrics file; when it is missing or unreadable the caller falls back to the metrics
+ * stored in the checkpoint, and an unreadable file is reported rather than silently replaced. */
 function readJsonlSafe(path: string): MetricEvent[] {
   try {
     return readJsonl(path).events;
-  } catch {
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      process.stderr.write(`tarl train: ${(e as Error).message}; rewriting ${path} from the checkpoint's metrics\n`);
+    }
     return [];
   }
 }
