@@ -89,7 +89,8 @@ export function urlSource(baseUrl: string, opts: UrlSourceOptions = {}): ModelSo
       if (cache && (await cache.match(url))) return true;
       try {
         const res = await doFetch(url, { method: 'HEAD' });
-        return res.ok;
+        // A model folder holds no HTML: an HTML answer is a dev server's SPA fallback for a missing file.
+        return res.ok && !(res.headers.get('content-type') ?? '').startsWith('text/html');
       } catch {
         return false;
       }

@@ -1,9 +1,10 @@
 import { useEffect } from 'react';
 import { useStudio, type PanelId } from './store.ts';
 import { probeGpu } from './probe-gpu.ts';
+import { bindTrainerToSetup } from './trainer-client.ts';
 import { AdapterPanel } from './panels/AdapterPanel.tsx';
-import { NotBuiltYet } from './panels/NotBuiltYet.tsx';
 import { RolloutsPanel } from './panels/RolloutsPanel.tsx';
+import { SetupPanel } from './panels/SetupPanel.tsx';
 import { TrainingPanel } from './panels/TrainingPanel.tsx';
 import { TunerPanel } from './panels/TunerPanel.tsx';
 import type { ReactElement } from 'react';
@@ -12,12 +13,7 @@ const PANELS: { id: PanelId; label: string; render: () => ReactElement }[] = [
   {
     id: 'setup',
     label: 'Setup',
-    render: () => (
-      <NotBuiltYet
-        title="Setup"
-        purpose="choose the policy (the built-in offline model, a Hugging Face model, or a local folder), LoRA settings, algorithm and hyper-parameters, task split and math ratio, user simulator and judge backend, reward scaling and curricula"
-      />
-    ),
+    render: () => <SetupPanel />,
   },
   {
     id: 'training',
@@ -42,6 +38,7 @@ export function App() {
   useEffect(() => {
     void probeGpu();
   }, []);
+  useEffect(() => bindTrainerToSetup(), []);
   const active = PANELS.find((p) => p.id === panel)!;
   return (
     <div className="app">

@@ -1,5 +1,6 @@
-// The studio's side of the trainer connection. The trainer worker (issue 7) will implement
-// TrainerControls and call connectTrainer(); until then every control says it is not connected.
+// The studio's side of the trainer connection. trainer-client.ts implements TrainerControls over
+// the trainer worker and connects it once Setup has a policy model; until then every control says
+// it is not connected.
 import { create } from 'zustand';
 import type { RewardConfig } from '../reward/config.ts';
 
@@ -22,7 +23,7 @@ export type TrainerConnection =
   | { status: 'connected'; controls: TrainerControls; runId: string | null; state: TrainerState };
 
 export const TRAINER_NOT_CONNECTED =
-  'The trainer is not connected yet: the training worker (issue 7) has not landed, so runs cannot be started from the studio. Stored and imported runs can be viewed.';
+  'The trainer is not connected: choose a policy model in Setup to start a run. Stored and imported runs can be viewed.';
 
 interface TrainerStore {
   connection: TrainerConnection;

@@ -1,33 +1,60 @@
-// The trainer worker: owns the policy model and runs the RL loop (src/rl/trainer) off the main
-// thread, emitting metric events and checkpoints through comlink callbacks. Thin shell: the
-// studio side wraps this API into the TrainerControls of src/studio/trainer-link.ts (start, pause,
-// resume, stop, applyRewardConfig — the last applies from the next step).
+// The trainer worker: owns the policy model (and the WebGPU device when the rollouts run on it) and
+// runs the RL loop (src/rl/trainer) off the main thread, emitting metric events, trajectories and
+// checkpoints through comlink callbacks. Thin shell: the studio side (src/studio/trainer-client.ts)
+// wraps this API into the TrainerControls of src/studio/trainer-link.ts.
 import * as Comlink from 'comlink';
 import { createJudge } from '../judge/factory.ts';
+import type { TurnJudge } from '../judge/types.ts';
 import type { DeviceKind } from '../model/backend.ts';
 import { createBackend } from '../model/backend.ts';
-import { loadModelFromUrl, urlSource } from '../model/load-browser.ts';
+import { filesSource, urlSource, type DownloadProgress } from '../model/load-browser.ts';
+import { buildTinyModel, type TinyModelOptions } from '../model/tiny.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
+import { loadModelWeights, type ModelSource } from '../model/weights.ts';
 import type { RewardConfig } from '../reward/config.ts';
 import { resolveConfig } from '../rl/config.ts';
 import type { MetricEvent } from '../rl/metrics.ts';
 import type { CheckpointFile } from '../rl/trainer/checkpoint.ts';
 import { MathSuite } from '../rl/trainer/math-suite.ts';
 import { RetailSuite } from '../rl/trainer/retail-suite.ts';
+import type { RunResult } from '../rl/trainer/run.ts';
 import { TrainerSession, type SessionState } from '../rl/trainer/session.ts';
+import { ToyToolSuite } from '../rl/trainer/toy-suite.ts';
 import { RlTrainer } from '../rl/trainer/trainer.ts';
+import type { EpisodeSuite } from '../rl/trainer/types.ts';
+import { OpenAIChatClient } from '../rollout/chat-client.ts';
 import type { RetailData } from '../rollout/retail-view.ts';
 import { retailEnvironment, sandboxData } from '../rollout/retail-env.ts';
 import type { EpisodeTask, Trajectory } from '../rollout/trajectory.ts';
+import { LlmUser } from '../rollout/users/llm.ts';
 import { ScriptedUser } from '../rollout/users/scripted.ts';
 import { loadTasks as loadSandboxTasks, type TaskSplit } from '../sandbox/retail/index.ts';
+
+/** Where the policy comes from. Files (a dropped folder) are structured-cloned into the worker. */
+export type ModelSpec =
+  | { kind: 'url'; url: string }
+  | { kind: 'files'; name: string; files: File[] }
+  /** A random model built here with src/model/tiny.ts: it has no tokenizer, so only the toy task runs on it. */
+  | { kind: 'tiny'; options: TinyModelOptions };
+
+/** An OpenAI-compatible endpoint; the key lives only in this message and the worker's memory. */
+export interface EndpointSpec {
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+}
 
 export interface TrainerStartSpec {
   /** Training config (partial JSON; validated and merged over the defaults). */
   config: unknown;
-  /** Base URL of the model folder (safetensors, config.json, tokenizer.json). */
-  modelUrl: string;
+  model: ModelSpec;
+  /** 'toy': the one-turn tool-call episode (src/rl/trainer/toy-suite.ts); 'retail': τ-bench retail (+ math). */
+  task: 'retail' | 'toy';
+  /** Where the rollouts run. The training step itself runs on the CPU in float64 (exact resume). */
   device: DeviceKind;
+  /** Needed when config.episode.judge / episode.user is "openai". */
+  judgeEndpoint?: EndpointSpec;
+  userEndpoint?: EndpointSpec;
   /** Files of a checkpoint to continue from (RunStore.putCheckpoint's files). */
   resumeFiles?: CheckpointFile[];
 }
@@ -37,6 +64,12 @@ export interface TrainerCallbacks {
   onState(s: SessionState, detail?: string): void;
   onCheckpoint(step: number, files: CheckpointFile[]): Promise<string> | string;
   onTrajectories?(step: number, groups: Trajectory[][]): void;
+  /** Model download / load progress before the run starts. */
+  onProgress?(p: DownloadProgress | { file: string; phase: string }): void;
+  /** The run ended normally (finished, stopped, or stopped on non-finite losses). */
+  onFinished?(r: RunResult): void;
+  /** The run died with an error (after it had started). */
+  onFailure?(message: string): void;
 }
 
 const DATA = '/data/tau-bench-retail/';
@@ -46,41 +79,109 @@ const fetchJson = async (rel: string) => {
   return r.json() as Promise<unknown>;
 };
 
+/** A model given as in-memory files (the tiny random model). */
+function memorySource(name: string, files: Map<string, string | Uint8Array>): ModelSource {
+  const get = (f: string) => {
+    const v = files.get(f);
+    if (v === undefined) throw new Error(`${name}: no file "${f}"`);
+    return v;
+  };
+  return {
+    name,
+    has: async (f) => files.has(f),
+    readText: async (f) => {
+      const v = get(f);
+      return typeof v === 'string' ? v : new TextDecoder().decode(v);
+    },
+    readBytes: async (f) => {
+      const v = get(f);
+      return typeof v === 'string' ? new TextEncoder().encode(v) : v;
+    },
+  };
+}
+
+function modelSource(spec: ModelSpec, cb: TrainerCallbacks): ModelSource {
+  switch (spec.kind) {
+    case 'url':
+      return urlSource(spec.url, { onProgress: (p) => cb.onProgress?.(p) });
+    case 'files':
+      return filesSource(spec.files, spec.name);
+    case 'tiny':
+      return memorySource('tiny random model', buildTinyModel(spec.options));
+  }
+}
+
+function endpoint(e: EndpointSpec | undefined, what: string): EndpointSpec {
+  if (!e || !e.baseUrl || !e.model) throw new Error(`${what} is "openai" but no endpoint (base URL and model) was given`);
+  return e;
+}
+
+async function retailSuites(spec: TrainerStartSpec, source: ModelSource, config: ReturnType<typeof resolveConfig>): Promise<{ retail: EpisodeSuite; math: EpisodeSuite }> {
+  if (spec.model.kind === 'tiny') throw new Error('the tiny random model has no tokenizer, so it can only run the toy task');
+  const tokenizer = await loadTokenizer(source);
+  const sandbox = await sandboxData();
+  const db = { users: await fetchJson('db/users.json'), orders: await fetchJson('db/orders.json'), products: await fetchJson('db/products.json') } as RetailData;
+  const splits = new Map<string, EpisodeTask[]>();
+  for (const split of new Set([config.data.split, config.eval.split])) {
+    const tasks = await loadSandboxTasks(split as TaskSplit);
+    splits.set(split, tasks.map((t) => ({ split, index: t.task_index ?? 0, userId: t.user_id, instruction: t.instruction ?? '', actions: t.actions, outputs: t.outputs ?? [] })));
+  }
+  let makeUser: () => ScriptedUser | LlmUser;
+  if (config.episode.user === 'scripted') makeUser = () => new ScriptedUser();
+  else if (config.episode.user === 'openai') {
+    const client = new OpenAIChatClient(endpoint(spec.userEndpoint, 'episode.user'));
+    makeUser = () => new LlmUser({ completer: client });
+  } else throw new Error(`episode.user "${config.episode.user}" is not available in the studio trainer (use scripted or openai)`);
+  const retail = new RetailSuite({
+    tokenizer,
+    loadTasks: (split) => splits.get(split) ?? (() => { throw new Error(`split "${split}" was not loaded`); })(),
+    systemPrompt: sandbox.wiki, tools: sandbox.tools, db,
+    makeEnv: (t) => retailEnvironment(sandbox, t, { checkOutputs: false }),
+    makeUser,
+    maxTurns: config.episode.maxTurns,
+    enableThinking: false,
+  });
+  return { retail, math: new MathSuite(tokenizer, { enableThinking: false }) };
+}
+
+function judgeFor(spec: TrainerStartSpec, kind: string): TurnJudge {
+  if (kind === 'reference') return createJudge({ kind: 'reference' });
+  if (kind === 'openai') return createJudge({ kind: 'openai', ...endpoint(spec.judgeEndpoint, 'episode.judge') });
+  throw new Error(`episode.judge "${kind}" is not available in the studio trainer (use reference or openai)`);
+}
+
 let session: TrainerSession | null = null;
+let starting = false;
 
 const api = {
   async start(spec: TrainerStartSpec, cb: TrainerCallbacks): Promise<void> {
-    if (session && session.state !== 'stopped') throw new Error('a training run is already in progress in this worker');
-    const config = resolveConfig(spec.config);
-    const weights = await loadModelFromUrl(spec.modelUrl);
-    const tokenizer = await loadTokenizer(urlSource(spec.modelUrl));
-    const sandbox = await sandboxData();
-    const db = { users: await fetchJson('db/users.json'), orders: await fetchJson('db/orders.json'), products: await fetchJson('db/products.json') } as RetailData;
-    const splits = new Map<string, EpisodeTask[]>();
-    for (const split of new Set([config.data.split, config.eval.split])) {
-      const tasks = await loadSandboxTasks(split as TaskSplit);
-      splits.set(split, tasks.map((t) => ({ split, index: t.task_index ?? 0, userId: t.user_id, instruction: t.instruction ?? '', actions: t.actions, outputs: t.outputs ?? [] })));
+    if (starting || (session && session.state !== 'stopped')) throw new Error('a training run is already in progress in this worker');
+    starting = true;
+    try {
+      const config = resolveConfig(spec.config);
+      const source = modelSource(spec.model, cb);
+      cb.onProgress?.({ file: source.name, phase: 'loading the model' });
+      const weights = await loadModelWeights(source);
+      const suites = spec.task === 'toy'
+        ? { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) }
+        : await retailSuites(spec, source, config);
+      const trainer = new RlTrainer({
+        config, weights, suites, judge: spec.task === 'toy' ? undefined : judgeFor(spec, config.episode.judge),
+        makeBackend: (w) => createBackend(w, spec.device), baseModel: source.name,
+        onEvent: (e) => cb.onEvent(e),
+        onTrajectories: cb.onTrajectories ? (s, g) => cb.onTrajectories!(s, g) : undefined,
+      });
+      if (spec.resumeFiles) await trainer.restore(spec.resumeFiles, 'stored checkpoint');
+      cb.onProgress?.({ file: source.name, phase: `model loaded; running step ${trainer.nextStep + 1}` });
+      session = new TrainerSession(trainer, { onState: (s, d) => cb.onState(s, d), saveCheckpoint: (s, f) => cb.onCheckpoint(s, f) });
+      session.start();
+      session.finished.then(
+        (r) => cb.onFinished?.(r),
+        (e: unknown) => cb.onFailure?.((e as Error).message),
+      );
+    } finally {
+      starting = false;
     }
-    const retail = new RetailSuite({
-      tokenizer,
-      loadTasks: (split) => splits.get(split) ?? (() => { throw new Error(`split "${split}" was not loaded`); })(),
-      systemPrompt: sandbox.wiki, tools: sandbox.tools, db,
-      makeEnv: (t) => retailEnvironment(sandbox, t, { checkOutputs: false }),
-      makeUser: () => new ScriptedUser(),
-      maxTurns: config.episode.maxTurns,
-      enableThinking: false,
-    });
-    if (config.episode.judge !== 'reference') throw new Error(`episode.judge "${config.episode.judge}" is not available in the studio trainer yet (use reference)`);
-    const trainer = new RlTrainer({
-      config, weights, suites: { retail, math: new MathSuite(tokenizer, { enableThinking: false }) }, judge: createJudge({ kind: 'reference' }),
-      makeBackend: (w) => createBackend(w, spec.device), baseModel: spec.modelUrl,
-      onEvent: (e) => cb.onEvent(e),
-      onTrajectories: cb.onTrajectories ? (s, g) => cb.onTrajectories!(s, g) : undefined,
-    });
-    if (spec.resumeFiles) await trainer.restore(spec.resumeFiles, 'stored checkpoint');
-    session = new TrainerSession(trainer, { onState: (s, d) => cb.onState(s, d), saveCheckpoint: (s, f) => cb.onCheckpoint(s, f) });
-    session.start();
-    session.finished.catch((e: unknown) => cb.onState('stopped', `failed: ${(e as Error).message}`));
   },
   pause(): void {
     session?.pause();
@@ -89,10 +190,11 @@ const api = {
     session?.resume();
   },
   async stop(): Promise<void> {
-    await session?.stop();
+    // A failed run was already reported through onFailure.
+    await session?.stop().catch(() => undefined);
   },
   applyRewardConfig(cfg: RewardConfig): void {
-    if (!session) throw new Error('no training run in this worker');
+    if (!session || session.state === 'stopped') throw new Error('no training run is in progress');
     session.applyRewardConfig(cfg);
   },
   state(): SessionState {

@@ -9,6 +9,7 @@ import { useRuns } from '../stores/runs-store.ts';
 import { METRIC_CHARTS } from '../training/chart-specs.ts';
 import { formatDuration, progressOf } from '../training/progress.ts';
 import { useTrainer } from '../trainer-link.ts';
+import { useLiveRun } from '../trainer-client.ts';
 
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
@@ -29,6 +30,21 @@ function Controls() {
       <button type="button" disabled={!connected || (state !== 'running' && state !== 'paused')} onClick={connected ? act(connection.controls.stop) : undefined}>Stop</button>
       {connection.status === 'disconnected' && <p className="notice" role="status" data-testid="trainer-status">{connection.reason}</p>}
       {error && <p className="error-text" role="alert">{error}</p>}
+      <LiveStatus />
+    </div>
+  );
+}
+
+/** The live run: its state, what the trainer is doing before the first step, and its failure. */
+function LiveStatus() {
+  const { runId, phase, error } = useLiveRun();
+  const connection = useTrainer((s) => s.connection);
+  if (!runId && !error) return null;
+  const state = connection.status === 'connected' && connection.runId === runId ? connection.state : null;
+  return (
+    <div className="live-status" data-testid="live-status">
+      {runId && <span className="muted">Run {runId}{state ? `: ${state}` : ''}{phase ? ` — ${phase}` : ''}</span>}
+      {error && <p className="error-text" role="alert" data-testid="live-error">{error}</p>}
     </div>
   );
 }

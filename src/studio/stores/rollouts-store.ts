@@ -2,7 +2,7 @@
 // Rollout inspector and the Reward tuner, with the inspector's filter and cursor.
 import { create } from 'zustand';
 import { filterRollouts, parseTrajectoryFile, type LoadedTrajectory, type RolloutFilter } from '../rollouts/view.ts';
-import { agentTurns } from '../../rollout/trajectory.ts';
+import { agentTurns, type Trajectory } from '../../rollout/trajectory.ts';
 import { runStore } from './runs-store.ts';
 
 interface RolloutsState {
@@ -20,7 +20,12 @@ interface RolloutsState {
   select(key: string | null): void;
   moveTurn(delta: number): void;
   moveTrajectory(delta: number): void;
+  /** A live run's new step: appended when its run is the loaded source, else it replaces the list. */
+  appendLive(runId: string, step: number, groups: readonly (readonly Trajectory[])[]): void;
 }
+
+/** Live steps kept in the inspector (older ones stay in the RunStore and load from there): few, so a new step re-renders a short list. */
+const LIVE_STEPS = 4;
 
 export const visibleRollouts = (s: Pick<RolloutsState, 'items' | 'filter'>) => filterRollouts(s.items, s.filter);
 
@@ -59,6 +64,18 @@ export const useRollouts = create<RolloutsState>((set, get) => {
       if (!open) return;
       const T = agentTurns(open.trajectory).length;
       set({ turn: Math.max(0, Math.min(T - 1, get().turn + delta)) });
+    },
+    appendLive: (runId, step, groups) => {
+      const source = `run ${runId}`;
+      const fresh = groups.flatMap((g, group) => g.map((trajectory) => ({ key: `${step}/${trajectory.id}`, trajectory, step, group, source: runId })));
+      const s = get();
+      if (s.source !== source) {
+        load(fresh, source);
+        return;
+      }
+      const minStep = step - LIVE_STEPS + 1;
+      const items = [...s.items.filter((i) => (i.step ?? 0) >= minStep && !fresh.some((f) => f.key === i.key)), ...fresh];
+      set({ items, ...(s.selected === null || !items.some((i) => i.key === s.selected) ? { selected: items[0]?.key ?? null, turn: 0 } : {}) });
     },
     moveTrajectory: (delta) => {
       const visible = visibleRollouts(get());

@@ -55,8 +55,9 @@ export const useRuns = create<RunsState>((set, get) => {
     refresh: () =>
       guarded('Could not read the stored runs', async () => {
         const store = await runStore();
-        // Without a connected trainer nothing is running here: a run left "running" was interrupted.
-        if (useTrainer.getState().connection.status === 'disconnected') await store.markInterrupted();
+        // While no run is live in this page, a run left "running" (page closed mid-run) was interrupted.
+        const c = useTrainer.getState().connection;
+        if (c.status === 'disconnected' || (c.state !== 'running' && c.state !== 'paused')) await store.markInterrupted();
         set({ runs: await store.listRuns(), usage: await storageUsage(), loaded: true });
       }),
     showRun: (id) =>
