@@ -28,7 +28,7 @@ describe('studio shell', () => {
     expect(errors).toEqual([]);
   });
 
-  it('navigates between the studio sections, each saying what is not built yet', async () => {
+  it('navigates between the studio sections', async () => {
     const { page } = studio;
     for (const label of ['Setup', 'Training', 'Rollouts', 'Reward tuner']) {
       await page.getByRole('button', { name: label, exact: true }).click();
