@@ -12,6 +12,7 @@ import { register as episode } from './episode.ts';
 import { register as train } from './train.ts';
 import { register as evalCmd } from './eval.ts';
 import { register as ablate } from './ablate.ts';
+import { register as makeDefaultModel } from './make-default-model.ts';
 
 export function registerCommands(program: Command): void {
   gpuInfo(program);
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   train(program);
   evalCmd(program);
   ablate(program);
+  makeDefaultModel(program);
 }
