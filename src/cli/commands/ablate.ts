@@ -9,8 +9,9 @@ import type { EvalEvent, MetricEvent, StepEvent } from '../../rl/metrics.ts';
 import { createNodeRun, loadConfigFile, type TaskFamily } from '../../rl/trainer/node-setup.ts';
 import { runTraining } from '../../rl/trainer/run.ts';
 import { deviceOption } from './model-options.ts';
+import { addEndpointOptions, endpointFrom, type EndpointFlags } from './rollout-options.ts';
 
-interface AblateFlags {
+interface AblateFlags extends EndpointFlags {
   config?: string;
   vary: string[];
   seeds: string;
@@ -45,18 +46,21 @@ function sparkline(xs: readonly number[]): string {
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
 export function register(program: Command): void {
-  program
-    .command('ablate')
-    .description('train variants of a config across seeds and compare them side by side (JSON line on stdout)')
-    .option('--config <file>', 'base training config (JSON)')
-    .requiredOption('--vary <spec...>', 'key=v1,v2,... (several --vary are crossed)')
-    .option('--seeds <n>', 'seeds per variant (config seed, +1, ...)', '3')
-    .option('--set <pairs...>', 'overrides applied to every variant', [])
-    .option('--model <dir>', 'model directory (overrides model.dir)')
-    .option('--out <dir>', 'parent folder of the runs', 'runs/ablate')
-    .option('--final-steps <n>', 'steps averaged for the final success rate', '5')
-    .addOption(new Option('--task <family>', 'episodes: retail (+ math) or toy').choices(['retail', 'toy']).default('retail'))
-    .addOption(deviceOption())
+  addEndpointOptions(
+    program
+      .command('ablate')
+      .description('train variants of a config across seeds and compare them side by side (JSON line on stdout)')
+      .option('--config <file>', 'base training config (JSON)')
+      .requiredOption('--vary <spec...>', 'key=v1,v2,... (several --vary are crossed)')
+      .option('--seeds <n>', 'seeds per variant (config seed, +1, ...)', '3')
+      .option('--set <pairs...>', 'overrides applied to every variant', [])
+      .option('--model <dir>', 'model directory (overrides model.dir)')
+      .option('--out <dir>', 'parent folder of the runs', 'runs/ablate')
+      .option('--final-steps <n>', 'steps averaged for the final success rate', '5')
+      .addOption(new Option('--task <family>', 'episodes: retail (+ math) or toy').choices(['retail', 'toy']).default('retail'))
+      .addOption(deviceOption()),
+    'judge', // used when episode.judge is "openai"
+  )
     .action(async (o: AblateFlags) => {
       const base = loadConfigFile(o.config, o.set, o.model);
       const seeds = Number(o.seeds);
@@ -71,7 +75,10 @@ export function register(program: Command): void {
           const seed = base.seed + j;
           const name = `${v.join(',').replace(/[^\w.=,-]/g, '_')}-seed${seed}`;
           process.stderr.write(`[${results.length + 1}/${variants.length * seeds}] ${v.join(' ')} seed ${seed}\n`);
-          const run = await createNodeRun({ config: { ...configs[vi]!, seed }, outDir: join(o.out, name), task: o.task, device: o.device });
+          const run = await createNodeRun({
+            config: { ...configs[vi]!, seed }, outDir: join(o.out, name), task: o.task, device: o.device,
+            endpoints: { judge: () => endpointFrom(o, 'judge') },
+          });
           const r = await runTraining(run.trainer, { saveCheckpoint: run.saveCheckpoint });
           const events: MetricEvent[] = run.trainer.events;
           const steps = events.filter((e): e is StepEvent => e.type === 'step');

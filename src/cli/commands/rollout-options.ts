@@ -1,4 +1,4 @@
-// Options shared by `tarl episode` and `tarl judge`: OpenAI-compatible endpoints for the judge and
+// Options shared by `tarl episode`, `tarl judge`, `tarl train` and `tarl ablate`: OpenAI-compatible endpoints for the judge and
 // the user simulator. API keys are read from environment variables (never from flags, which show up
 // in process lists and shell history) and never printed.
 import { Option, type Command } from 'commander';

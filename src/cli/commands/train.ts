@@ -8,8 +8,9 @@ import type { MetricEvent } from '../../rl/metrics.ts';
 import { createNodeRun, loadConfigFile, type TaskFamily } from '../../rl/trainer/node-setup.ts';
 import { runTraining } from '../../rl/trainer/run.ts';
 import { deviceOption } from './model-options.ts';
+import { addEndpointOptions, endpointFrom, type EndpointFlags } from './rollout-options.ts';
 
-interface TrainFlags {
+interface TrainFlags extends EndpointFlags {
   config?: string;
   set: string[];
   model?: string;
@@ -49,25 +50,28 @@ export function progressReporter(total: number, start: number, enabled: boolean)
 }
 
 export function register(program: Command): void {
-  program
-    .command('train')
-    .description('RL-train a LoRA adapter (GRPO / Dr.GRPO / RLOO) on τ-bench retail + math; JSON summary on stdout')
-    .option('--config <file>', 'training config (JSON; see docs/config.md)')
-    .option('--set <pairs...>', 'override config keys: key=value (e.g. reward.mode=terminal lr=1e-5)', [])
-    .option('--model <dir>', 'model directory (overrides model.dir)')
-    .option('--out <dir>', 'output folder for metrics and checkpoints (default: checkpoint.dir)')
-    .option('--resume <dir>', 'continue from a checkpoint (a step-NNNNNN folder, or a run folder: its latest)')
-    .addOption(new Option('--task <family>', 'episodes: retail (+ math) or toy (tool-call smoke test)').choices(['retail', 'toy']).default('retail'))
-    .addOption(deviceOption())
-    .addOption(new Option('--train-device <device>', 'where the training step runs: cpu (float64) or webgpu (GpuTrainer); both resume exactly from checkpoints').choices(['cpu', 'webgpu']).default('cpu'))
-    .option('--no-progress', 'no progress output on stderr')
-    .action(async (o: TrainFlags) => {
+  addEndpointOptions(
+    program
+      .command('train')
+      .description('RL-train a LoRA adapter (GRPO / Dr.GRPO / RLOO) on τ-bench retail + math; JSON summary on stdout')
+      .option('--config <file>', 'training config (JSON; see docs/config.md)')
+      .option('--set <pairs...>', 'override config keys: key=value (e.g. reward.mode=terminal lr=1e-5)', [])
+      .option('--model <dir>', 'model directory (overrides model.dir)')
+      .option('--out <dir>', 'output folder for metrics and checkpoints (default: checkpoint.dir)')
+      .option('--resume <dir>', 'continue from a checkpoint (a step-NNNNNN folder, or a run folder: its latest)')
+      .addOption(new Option('--task <family>', 'episodes: retail (+ math) or toy (tool-call smoke test)').choices(['retail', 'toy']).default('retail'))
+      .addOption(deviceOption())
+      .addOption(new Option('--train-device <device>', 'where the training step runs: cpu (float64) or webgpu (GpuTrainer); both resume exactly from checkpoints').choices(['cpu', 'webgpu']).default('cpu'))
+      .option('--no-progress', 'no progress output on stderr'),
+    'judge', // --judge-base-url/--judge-model/--judge-api-key-env: used when episode.judge is "openai"
+  ).action(async (o: TrainFlags) => {
       if (!o.config && !o.resume) throw new Error('tarl train needs --config FILE (or --resume DIR)');
       const config = loadConfigFile(o.config, o.resume ? [] : o.set, o.model);
       let progress: ReturnType<typeof progressReporter> | undefined;
       const run = await createNodeRun({
         config, outDir: o.out, resumeDir: o.resume, overrides: o.set, task: o.task, device: o.device, trainDevice: o.trainDevice,
         onEvent: (e) => progress?.onEvent(e),
+        endpoints: { judge: () => endpointFrom(o, 'judge') },
       });
       const c = run.trainer.config;
       progress = progressReporter(c.steps, run.trainer.nextStep, o.progress && c.log.progress);

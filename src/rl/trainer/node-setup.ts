@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createJudge } from '../../judge/factory.ts';
+import type { OpenAIChatOptions } from '../../rollout/chat-client.ts';
 import type { TurnJudge } from '../../judge/types.ts';
 import { createBackend, type DeviceKind } from '../../model/backend.ts';
 import { directorySource, loadModelFromDir } from '../../model/load-node.ts';
@@ -49,7 +50,19 @@ export interface Suites {
   judge?: TurnJudge;
 }
 
-export async function buildSuites(config: TrainConfig, weights: ModelWeights, task: TaskFamily, device: DeviceKind): Promise<Suites> {
+/** Endpoints for judges/users behind OpenAI-compatible APIs, read only when the config asks for them
+ * (the CLI builds them from --judge-* flags; the API key comes from an environment variable). */
+export interface EndpointSources {
+  judge?: () => OpenAIChatOptions;
+}
+
+export async function buildSuites(
+  config: TrainConfig,
+  weights: ModelWeights,
+  task: TaskFamily,
+  device: DeviceKind,
+  endpoints: EndpointSources = {},
+): Promise<Suites> {
   if (task === 'toy') return { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) };
   const dir = config.model.dir!;
   const tokenizer = await loadTokenizer(directorySource(dir));
@@ -65,7 +78,10 @@ export async function buildSuites(config: TrainConfig, weights: ModelWeights, ta
   let judge: TurnJudge;
   if (config.episode.judge === 'reference') judge = createJudge({ kind: 'reference' });
   else if (config.episode.judge === 'local') judge = createJudge({ kind: 'local', backend: await createBackend(weights, device), tokenizer, model: dir });
-  else throw new Error('episode.judge "openai" is not supported by `tarl train` yet (use reference or local)');
+  else {
+    if (!endpoints.judge) throw new Error('episode.judge "openai" needs an endpoint: pass --judge-base-url and --judge-model (key from --judge-api-key-env)');
+    judge = createJudge({ kind: 'openai', ...endpoints.judge() });
+  }
   return { retail, math: new MathSuite(tokenizer, { enableThinking: false }), judge };
 }
 
@@ -91,6 +107,7 @@ export async function createNodeRun(o: {
   /** Where the training forward/backward and AdamW run (default cpu: float64, exact resume). */
   trainDevice?: DeviceKind;
   onEvent?: (e: MetricEvent) => void;
+  endpoints?: EndpointSources;
 }): Promise<NodeRun> {
   let config = o.config;
   let files: CheckpointFile[] | undefined;
@@ -103,7 +120,7 @@ export async function createNodeRun(o: {
   }
   if (!config.model.dir) throw new Error('model.dir is required: pass --model DIR or set model.dir in the config');
   const weights = await loadModelFromDir(config.model.dir);
-  const suites = await buildSuites(config, weights, o.task, o.device);
+  const suites = await buildSuites(config, weights, o.task, o.device, o.endpoints);
   const outDir = o.outDir ?? config.checkpoint.dir;
   const metricsPath = join(outDir, config.log.metricsFile);
   let writer: JsonlWriter | null = null; // opened once the trainer accepted the config
