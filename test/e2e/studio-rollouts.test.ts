@@ -10,7 +10,7 @@ import { rewardConfig, type RewardConfig } from '../../src/reward/config.ts';
 import { serializeTrajectory, type Trajectory } from '../../src/rollout/trajectory.ts';
 import { parseTrajectoryFile, type LoadedTrajectory } from '../../src/studio/rollouts/view.ts';
 import { rescore, REWARD_PRESETS } from '../../src/studio/tuner/rescore.ts';
-import { screenshotPath, startStudio, type Studio } from '../helpers/browser.ts';
+import { screenshotPath, openStudio, takeLongTasks, type Studio } from '../helpers/browser.ts';
 import { realEpisodes } from '../unit/studio/episode-fixture.ts';
 
 let studio: Studio;
@@ -29,23 +29,13 @@ beforeAll(async () => {
   episodes = await realEpisodes();
   jsonl = episodes.map(serializeTrajectory).join('\n') + '\n';
   loaded = parseTrajectoryFile(jsonl, 'episodes.jsonl');
-  studio = await startStudio();
-  studio.page.on('pageerror', (e) => errors.push(e.message));
-  await studio.page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: number[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  });
-  await studio.page.goto(studio.url);
-  await studio.page.waitForSelector('.adapter[data-status="ready"], .adapter[data-status="unavailable"]', { timeout: 90_000 });
+  studio = await openStudio(errors);
 });
 afterAll(async () => {
   await studio?.close();
 });
 
-const longTasks = () => studio.page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0));
+const longTasks = () => takeLongTasks(studio.page);
 const worstLongTask: Record<string, number> = {};
 const badgesInTranscript = () => studio.page.locator('.transcript .turn.agent .judge-badge').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.score)));
 

@@ -5,24 +5,14 @@
 // Long tasks on the main thread are measured throughout (PerformanceObserver) and reported.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screenshotPath, startStudio, type Studio } from '../helpers/browser.ts';
+import { screenshotPath, openStudio, takeLongTasks, type Studio } from '../helpers/browser.ts';
 
 let studio: Studio;
 const errors: string[] = [];
 const allLongTasks: number[] = [];
 
 beforeAll(async () => {
-  studio = await startStudio();
-  studio.page.on('pageerror', (e) => errors.push(e.message));
-  await studio.page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: number[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  });
-  await studio.page.goto(studio.url);
-  await studio.page.waitForSelector('.adapter[data-status="ready"], .adapter[data-status="unavailable"]', { timeout: 90_000 });
+  studio = await openStudio(errors);
 });
 afterAll(async () => {
   await studio?.close();
@@ -30,7 +20,7 @@ afterAll(async () => {
 
 /** Long tasks since the last call; `keep` false drops them (page loads: Vite dev-mode module evaluation, not training). */
 const collectLongTasks = async (keep = true) => {
-  const t = (await studio.page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0))) as number[];
+  const t = await takeLongTasks(studio.page);
   if (keep) allLongTasks.push(...t);
   return t;
 };

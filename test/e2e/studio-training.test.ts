@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleRunFiles, exportRun } from '../../src/persist/export.ts';
 import { RunStore } from '../../src/persist/run-store.ts';
-import { screenshotPath, startStudio, type Studio } from '../helpers/browser.ts';
+import { screenshotPath, openStudio, takeLongTasks, type Studio } from '../helpers/browser.ts';
 import { realEpisodes } from '../unit/studio/episode-fixture.ts';
 import type { Trajectory } from '../../src/rollout/trajectory.ts';
 
@@ -64,23 +64,13 @@ async function buildBundle(): Promise<string> {
 
 beforeAll(async () => {
   bundle = await buildBundle();
-  studio = await startStudio();
-  studio.page.on('pageerror', (e) => errors.push(e.message));
-  await studio.page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: number[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  });
-  await studio.page.goto(studio.url);
-  await studio.page.waitForSelector('.adapter[data-status="ready"], .adapter[data-status="unavailable"]', { timeout: 90_000 });
+  studio = await openStudio(errors);
 });
 afterAll(async () => {
   await studio?.close();
 });
 
-const longTasks = () => studio.page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0));
+const longTasks = () => takeLongTasks(studio.page);
 
 describe('training panel', () => {
   it('says the trainer is not connected and shows no invented data', async () => {

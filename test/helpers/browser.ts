@@ -71,3 +71,27 @@ export function screenshotPath(name: string): string {
   mkdirSync('test-results', { recursive: true });
   return join('test-results', `${name}.png`);
 }
+
+/**
+ * Starts the studio with a main-thread long-task observer installed before any page script, records
+ * page errors into `errors`, opens it and waits for the adapter probe to settle.
+ */
+export async function openStudio(errors: string[]): Promise<Studio> {
+  const studio = await startStudio();
+  studio.page.on('pageerror', (e) => errors.push(e.message));
+  await studio.page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: number[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await studio.page.goto(studio.url);
+  await studio.page.waitForSelector('.adapter[data-status="ready"], .adapter[data-status="unavailable"]', { timeout: 90_000 });
+  return studio;
+}
+
+/** Durations (ms) of the long tasks observed since the last call. */
+export function takeLongTasks(page: Page): Promise<number[]> {
+  return page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0));
+}
