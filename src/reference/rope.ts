@@ -12,6 +12,11 @@ export function ropeInvFreq(hd: number, theta: number): Float64Array {
 
 /** positions[t] is the absolute position of row t (prefill: 0..T−1; decode: the cache length). */
 export function applyRope(x: ArrayLike<number>, positions: ArrayLike<number>, heads: number, hd: number, theta: number): Float64Array {
+  return rotateRope(x, positions, heads, hd, theta, 1);
+}
+
+/** The rotation by sign·angle; sign −1 is the inverse rotation (RoPE's backward, since it is orthogonal). */
+export function rotateRope(x: ArrayLike<number>, positions: ArrayLike<number>, heads: number, hd: number, theta: number, sign: 1 | -1): Float64Array {
   const T = positions.length;
   if (x.length !== T * heads * hd) throw new Error(`rope: x has ${x.length} values, expected ${T}×${heads}×${hd}`);
   const half = hd / 2;
@@ -21,7 +26,7 @@ export function applyRope(x: ArrayLike<number>, positions: ArrayLike<number>, he
     for (let i = 0; i < half; i++) {
       const angle = positions[t]! * inv[i]!;
       const c = Math.cos(angle);
-      const s = Math.sin(angle);
+      const s = sign * Math.sin(angle);
       for (let h = 0; h < heads; h++) {
         const o = (t * heads + h) * hd;
         const a = x[o + i]!;
