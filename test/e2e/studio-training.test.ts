@@ -86,6 +86,8 @@ describe('training panel', () => {
 
   it('imports a 3000-step run and charts it downsampled, with tooltip, PNG and CSV export', async () => {
     const { page } = studio;
+    // charts draw only on screen: a window tall enough for all eight
+    await page.setViewportSize({ width: 1280, height: 2000 });
     await page.setInputFiles('[data-testid="import-run"]', { name: 'run-e2e.tarlrun.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(bundle) });
     // Reset after setInputFiles: Playwright builds the 2.5 MB File inside the page in one long task of its own.
     await longTasks();

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { build, createServer, preview } from 'vite';
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -46,11 +46,36 @@ export interface Studio {
   close(): Promise<void>;
 }
 
-export async function startStudio(): Promise<Studio> {
-  const server: ViteDevServer = await createServer({ configFile: 'vite.config.ts', logLevel: 'warn', server: { port: 0, host: '127.0.0.1' } });
+/** The dev server (modules served from src/, so tests can import them in the page), or with
+ * `production` the built studio served by `vite preview` — what users get, with React's production
+ * build, for measuring main-thread long tasks. */
+async function serve(production: boolean): Promise<{ url: string; close(): Promise<void> }> {
+  if (production) {
+    const outDir = join('node_modules', '.tarl-e2e-dist');
+    // TARL_E2E_MINIFY=0 keeps function names, for profiling with CDP.
+    // Vitest sets NODE_ENV=test, which Vite would keep (React's development build); build as users do.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ configFile: 'vite.config.ts', mode: 'production', logLevel: 'error', build: { outDir, emptyOutDir: true, minify: process.env.TARL_E2E_MINIFY !== '0' } });
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
+    const server = await preview({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } });
+    const url = server.resolvedUrls?.local[0];
+    if (!url) throw new Error('vite preview did not report a local URL');
+    return { url, close: () => server.close() };
+  }
+  const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'warn', server: { port: 0, host: '127.0.0.1' } });
   await server.listen();
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('Vite did not report a local URL');
+  return { url, close: () => server.close() };
+}
+
+export async function startStudio(opts: { production?: boolean } = {}): Promise<Studio> {
+  const server = await serve(opts.production ?? false);
+  const url = server.url;
   // playwright gives every launch a fresh, empty profile (the --user-data-dir the guide asks for).
   const browser = await chromium.launch({ executablePath: findChrome(), args: CHROME_FLAGS }).catch((e) => {
     throw new Error(`Could not start Chrome (${findChrome()}): ${(e as Error).message.split('\n')[0]}`);
@@ -76,8 +101,8 @@ export function screenshotPath(name: string): string {
  * Starts the studio with a main-thread long-task observer installed before any page script, records
  * page errors into `errors`, opens it and waits for the adapter probe to settle.
  */
-export async function openStudio(errors: string[]): Promise<Studio> {
-  const studio = await startStudio();
+export async function openStudio(errors: string[], opts: { production?: boolean } = {}): Promise<Studio> {
+  const studio = await startStudio(opts);
   studio.page.on('pageerror', (e) => errors.push(e.message));
   await studio.page.addInitScript(() => {
     const w = window as unknown as { __longTasks: number[] };

@@ -1,9 +1,12 @@
 // A metrics chart over recharts: EMA smoothing and min/max downsampling (done by prepareChart, so
 // thousands of steps stay smooth), a tooltip with the hovered step's raw and smoothed values, PNG
-// and CSV export. Redraws go through the render queue, one chart per task.
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+// and CSV export. Redraws go through the render queue, one chart per task, and only for charts on
+// screen (an off-screen chart draws its newest data when it is scrolled into view). The chart is
+// sized from a ResizeObserver rather than recharts' ResponsiveContainer (which renders twice), and
+// the legend is plain HTML: each recharts component costs main-thread time on every redraw.
+import { memo, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { flushSync } from 'react-dom';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { downloadBlob, svgToPng } from './export-image.ts';
 import { enqueueRender } from './render-queue.ts';
 import { RAW, yDomain, toCsv, type ChartRow, type PreparedChart } from './series.ts';
@@ -33,13 +36,12 @@ const tickFmt = (v: number) => (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 
 const TICK = { fontSize: 11, fontFamily: 'system-ui, sans-serif' }; // inline, so PNG exports keep it
 
 /** The recharts part; memoised so it re-renders only when the drawn data changes. */
-const Plot = memo(function Plot({ data, series, smoothed }: { data: ChartRow[]; series: readonly SeriesSpec[]; smoothed: boolean }) {
+const Plot = memo(function Plot({ data, series, smoothed, width, height }: { data: ChartRow[]; series: readonly SeriesSpec[]; smoothed: boolean; width: number; height: number }) {
   const byStep = useMemo(() => new Map(data.map((r) => [r.step, r])), [data]);
   const domain = useMemo(() => yDomain(data, series.map((s) => s.key)), [data, series]);
   return (
-    <ResponsiveContainer width="100%" height="100%">
-      <LineChart data={data} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
-        <CartesianGrid stroke="#eef0f5" />
+      <LineChart data={data} width={width} height={height} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+        <CartesianGrid stroke="#eef0f5" vertical={false} />
         <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={TICK} allowDecimals={false} />
         <YAxis tick={TICK} width={48} tickFormatter={tickFmt} domain={domain} />
         <Tooltip
@@ -61,21 +63,43 @@ const Plot = memo(function Plot({ data, series, smoothed }: { data: ChartRow[]; 
             );
           }}
         />
-        {series.length > 1 && <Legend wrapperStyle={{ fontSize: 11 }} />}
         {series.map((s) => (
           <Line key={s.key} dataKey={s.key} name={s.label} stroke={s.color} dot={false} isAnimationActive={false} connectNulls strokeWidth={1.6} />
         ))}
       </LineChart>
-    </ResponsiveContainer>
   );
 });
+
+/** Width of the element (ResizeObserver) and whether it is on or near the screen (IntersectionObserver). */
+function useBoxState(box: RefObject<HTMLDivElement | null>): { width: number; visible: boolean } {
+  const [width, setWidth] = useState(0);
+  const [visible, setVisible] = useState(typeof IntersectionObserver === 'undefined');
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const sizes = new ResizeObserver(([e]) => setWidth(Math.floor(e!.contentRect.width)));
+    sizes.observe(el);
+    const seen = typeof IntersectionObserver === 'undefined' ? null : new IntersectionObserver(([e]) => setVisible(e!.isIntersecting), { rootMargin: '150px' });
+    seen?.observe(el);
+    return () => {
+      sizes.disconnect();
+      seen?.disconnect();
+    };
+  }, [box]);
+  return { width, visible };
+}
 
 function LiveChartImpl({ id, title, series, prepared, smoothed, allRows, height = 190 }: LiveChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const [exportError, setExportError] = useState<string>();
   // Draw the newest prepared data in a task of this chart's own (see render-queue.ts).
-  const [shown, setShown] = useState<{ prepared: PreparedChart; smoothed: boolean } | null>(null);
-  useEffect(() => enqueueRender(() => flushSync(() => setShown({ prepared, smoothed }))), [prepared, smoothed]);
+  const [shown, setShown] = useState<{ prepared: PreparedChart; smoothed: boolean; width: number } | null>(null);
+  const { width, visible } = useBoxState(box);
+  const current = shown?.prepared === prepared && shown.smoothed === smoothed && shown.width === width;
+  useEffect(() => {
+    if (!visible || !width || current) return;
+    return enqueueRender(() => flushSync(() => setShown({ prepared, smoothed, width })));
+  }, [prepared, smoothed, width, visible, current]);
   const steps = prepared.steps;
 
   const exportPng = async () => {
@@ -97,7 +121,7 @@ function LiveChartImpl({ id, title, series, prepared, smoothed, allRows, height 
   };
 
   return (
-    <figure className="chart" data-chart={id} data-drawn={shown?.prepared === prepared} data-points={shown?.prepared.data.length ?? 0} data-steps={steps}>
+    <figure className="chart" data-chart={id} data-drawn={current} data-points={shown?.prepared.data.length ?? 0} data-steps={steps}>
       <figcaption>
         <span className="chart-title">{title}</span>
         <span className="chart-actions">
@@ -105,6 +129,13 @@ function LiveChartImpl({ id, title, series, prepared, smoothed, allRows, height 
           <button type="button" onClick={exportCsv} disabled={!steps} aria-label={`Export ${title} as CSV`}>CSV</button>
         </span>
       </figcaption>
+      {series.length > 1 && (
+        <ul className="chart-legend">
+          {series.map((s) => (
+            <li key={s.key} style={{ color: s.color }}>{s.label}</li>
+          ))}
+        </ul>
+      )}
       {exportError && <p className="error-text">{exportError}</p>}
       <div ref={box} style={{ height }}>
         {steps === 0 ? (
@@ -112,7 +143,7 @@ function LiveChartImpl({ id, title, series, prepared, smoothed, allRows, height 
         ) : !shown ? (
           <p className="muted chart-empty">drawing…</p>
         ) : (
-          <Plot data={shown.prepared.data} series={series} smoothed={shown.smoothed} />
+          <Plot data={shown.prepared.data} series={series} smoothed={shown.smoothed} width={shown.width} height={height} />
         )}
       </div>
     </figure>
