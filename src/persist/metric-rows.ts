@@ -29,6 +29,7 @@ export function flattenMetricEvent(e: MetricEvent): FlatMetrics | null {
     put(values, 'loss', e.loss);
     put(values, 'clip_fraction', e.clipFraction);
     put(values, 'grad_norm', e.gradNorm);
+    put(values, 'value_loss', e.valueLoss);
     put(values, 'lr', e.lr);
     put(values, 'judge_failures', e.judgeFailures);
     put(values, 'time/rollout_ms', e.timeMs.rollout);

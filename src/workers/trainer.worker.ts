@@ -1,33 +1,30 @@
-// The trainer worker: owns the policy model (and the WebGPU device when the rollouts run on it) and
+// The trainer worker: owns the policy model (and the WebGPU devices when rollouts and training run on them) and
 // runs the RL loop (src/rl/trainer) off the main thread, emitting metric events, trajectories and
 // checkpoints through comlink callbacks. Thin shell: the studio side (src/studio/trainer-client.ts)
 // wraps this API into the TrainerControls of src/studio/trainer-link.ts.
 import * as Comlink from 'comlink';
-import { createJudge } from '../judge/factory.ts';
-import type { TurnJudge } from '../judge/types.ts';
 import type { DeviceKind } from '../model/backend.ts';
 import { createBackend } from '../model/backend.ts';
 import { filesSource, urlSource, type DownloadProgress } from '../model/load-browser.ts';
 import { buildTinyModel, type TinyModelOptions } from '../model/tiny.ts';
 import { loadTokenizer } from '../model/tokenizer.ts';
-import { loadModelWeights, type ModelSource } from '../model/weights.ts';
+import { loadModelWeights, type ModelSource, type ModelWeights } from '../model/weights.ts';
 import type { RewardConfig } from '../reward/config.ts';
 import { resolveConfig } from '../rl/config.ts';
 import type { MetricEvent } from '../rl/metrics.ts';
 import type { CheckpointFile } from '../rl/trainer/checkpoint.ts';
+import { createGpuTrainEngine } from '../rl/trainer/engine-gpu.ts';
 import { MathSuite } from '../rl/trainer/math-suite.ts';
 import { RetailSuite } from '../rl/trainer/retail-suite.ts';
 import type { RunResult } from '../rl/trainer/run.ts';
 import { TrainerSession, type SessionState } from '../rl/trainer/session.ts';
 import { ToyToolSuite } from '../rl/trainer/toy-suite.ts';
+import { buildSimulators, type Simulators } from '../rl/trainer/simulators.ts';
 import { RlTrainer } from '../rl/trainer/trainer.ts';
 import type { EpisodeSuite } from '../rl/trainer/types.ts';
-import { OpenAIChatClient } from '../rollout/chat-client.ts';
 import type { RetailData } from '../rollout/retail-view.ts';
 import { retailEnvironment, sandboxData } from '../rollout/retail-env.ts';
 import type { EpisodeTask, Trajectory } from '../rollout/trajectory.ts';
-import { LlmUser } from '../rollout/users/llm.ts';
-import { ScriptedUser } from '../rollout/users/scripted.ts';
 import { loadTasks as loadSandboxTasks, type TaskSplit } from '../sandbox/retail/index.ts';
 
 /** Where the policy comes from. Files (a dropped folder) are structured-cloned into the worker. */
@@ -50,8 +47,11 @@ export interface TrainerStartSpec {
   model: ModelSpec;
   /** 'toy': the one-turn tool-call episode (src/rl/trainer/toy-suite.ts); 'retail': τ-bench retail (+ math). */
   task: 'retail' | 'toy';
-  /** Where the rollouts run. The training step itself runs on the CPU in float64 (exact resume). */
+  /** Where the rollouts run. */
   device: DeviceKind;
+  /** Where the training forward/backward and AdamW run: webgpu (WGSL GpuTrainer) or cpu (float64);
+   * default: the rollouts' device. Both resume exactly from their checkpoints. */
+  trainDevice?: DeviceKind;
   /** Needed when config.episode.judge / episode.user is "openai". */
   judgeEndpoint?: EndpointSpec;
   userEndpoint?: EndpointSpec;
@@ -116,9 +116,20 @@ function endpoint(e: EndpointSpec | undefined, what: string): EndpointSpec {
   return e;
 }
 
-async function retailSuites(spec: TrainerStartSpec, source: ModelSource, config: ReturnType<typeof resolveConfig>): Promise<{ retail: EpisodeSuite; math: EpisodeSuite }> {
+async function retailSuites(
+  spec: TrainerStartSpec,
+  source: ModelSource,
+  weights: ModelWeights,
+  config: ReturnType<typeof resolveConfig>,
+): Promise<{ retail: EpisodeSuite; math: EpisodeSuite; sims: Simulators }> {
   if (spec.model.kind === 'tiny') throw new Error('the tiny random model has no tokenizer, so it can only run the toy task');
   const tokenizer = await loadTokenizer(source);
+  const sims = await buildSimulators(config.episode, {
+    judgeEndpoint: () => endpoint(spec.judgeEndpoint, 'episode.judge'),
+    userEndpoint: () => endpoint(spec.userEndpoint, 'episode.user'),
+    // the base model (no adapters) on a backend of its own, on the same device as the rollouts
+    localModel: async () => ({ backend: await createBackend(weights, spec.device), tokenizer, name: source.name }),
+  });
   const sandbox = await sandboxData();
   const db = { users: await fetchJson('db/users.json'), orders: await fetchJson('db/orders.json'), products: await fetchJson('db/products.json') } as RetailData;
   const splits = new Map<string, EpisodeTask[]>();
@@ -126,28 +137,16 @@ async function retailSuites(spec: TrainerStartSpec, source: ModelSource, config:
     const tasks = await loadSandboxTasks(split as TaskSplit);
     splits.set(split, tasks.map((t) => ({ split, index: t.task_index ?? 0, userId: t.user_id, instruction: t.instruction ?? '', actions: t.actions, outputs: t.outputs ?? [] })));
   }
-  let makeUser: () => ScriptedUser | LlmUser;
-  if (config.episode.user === 'scripted') makeUser = () => new ScriptedUser();
-  else if (config.episode.user === 'openai') {
-    const client = new OpenAIChatClient(endpoint(spec.userEndpoint, 'episode.user'));
-    makeUser = () => new LlmUser({ completer: client });
-  } else throw new Error(`episode.user "${config.episode.user}" is not available in the studio trainer (use scripted or openai)`);
   const retail = new RetailSuite({
     tokenizer,
     loadTasks: (split) => splits.get(split) ?? (() => { throw new Error(`split "${split}" was not loaded`); })(),
     systemPrompt: sandbox.wiki, tools: sandbox.tools, db,
     makeEnv: (t) => retailEnvironment(sandbox, t, { checkOutputs: false }),
-    makeUser,
+    makeUser: sims.makeUser,
     maxTurns: config.episode.maxTurns,
     enableThinking: false,
   });
-  return { retail, math: new MathSuite(tokenizer, { enableThinking: false }) };
-}
-
-function judgeFor(spec: TrainerStartSpec, kind: string): TurnJudge {
-  if (kind === 'reference') return createJudge({ kind: 'reference' });
-  if (kind === 'openai') return createJudge({ kind: 'openai', ...endpoint(spec.judgeEndpoint, 'episode.judge') });
-  throw new Error(`episode.judge "${kind}" is not available in the studio trainer (use reference or openai)`);
+  return { retail, math: new MathSuite(tokenizer, { enableThinking: false }), sims };
 }
 
 let session: TrainerSession | null = null;
@@ -162,12 +161,12 @@ const api = {
       const source = modelSource(spec.model, cb);
       cb.onProgress?.({ file: source.name, phase: 'loading the model' });
       const weights = await loadModelWeights(source);
-      const suites = spec.task === 'toy'
-        ? { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) }
-        : await retailSuites(spec, source, config);
+      const retail = spec.task === 'toy' ? null : await retailSuites(spec, source, weights, config);
+      const suites = retail ?? { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) };
       const trainer = new RlTrainer({
-        config, weights, suites, judge: spec.task === 'toy' ? undefined : judgeFor(spec, config.episode.judge),
+        config, weights, suites, judge: retail?.sims.judge,
         makeBackend: (w) => createBackend(w, spec.device), baseModel: source.name,
+        makeEngine: (spec.trainDevice ?? spec.device) === 'webgpu' ? (_model, adapter, optimizer) => createGpuTrainEngine(weights, adapter, optimizer) : undefined,
         onEvent: (e) => cb.onEvent(e),
         onTrajectories: cb.onTrajectories ? (s, g) => cb.onTrajectories!(s, g) : undefined,
       });
@@ -178,7 +177,7 @@ const api = {
       session.finished.then(
         (r) => cb.onFinished?.(r),
         (e: unknown) => cb.onFailure?.((e as Error).message),
-      );
+      ).finally(() => retail?.sims.dispose());
     } finally {
       starting = false;
     }

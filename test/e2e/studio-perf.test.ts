@@ -26,6 +26,9 @@ describe('built studio under a training run', () => {
     const { page } = studio;
     await page.getByRole('button', { name: 'Use the tiny random model (for trying the pipeline)' }).click();
     await page.fill('input[aria-label="steps"]', '60');
+    // PPO: the value head trains beside the adapters in the worker
+    await page.selectOption('select[aria-label="algorithm"]', 'ppo');
+    await page.waitForSelector('input[aria-label="GAE λ"]');
     await page.waitForSelector('[data-testid="setup-ready"]');
     await takeLongTasks(page); // page load and setup: not training
     const tasks: number[] = [];
@@ -39,6 +42,8 @@ describe('built studio under a training run', () => {
     await page.getByRole('button', { name: 'Start training' }).click();
     await expect.poll(stepsDone, { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(8);
     await collect('training');
+    // PPO's value-loss chart appears beside the others
+    await page.waitForSelector('.chart[data-chart="value-loss"]');
     await page.screenshot({ path: screenshotPath('studio-perf-training'), fullPage: true });
     await takeLongTasks(page); // the full-page capture relayouts the page
     // the inspector on the live run, then the tuner on its trajectories, while steps keep coming
@@ -57,6 +62,8 @@ describe('built studio under a training run', () => {
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect.poll(() => page.locator('.runs tbody tr').first().textContent(), { timeout: 120_000 }).toMatch(/stopped/);
     await collect('training again, stop');
+    const stored = await page.locator('.runs tbody tr').first().textContent();
+    expect(stored).toMatch(/stopped/);
     // the same charts mounted again with no training competing for the cores
     await page.getByRole('button', { name: 'Rollouts', exact: true }).click();
     await page.getByRole('button', { name: 'Training', exact: true }).click();

@@ -1,5 +1,5 @@
 // A real training run in headless Chromium: Setup → the tiny random model on the toy tool-call task
-// → the trainer worker trains it (rollouts on WebGPU/SwiftShader, LoRA update in the worker) →
+// → the trainer worker trains it (rollouts and the LoRA update in WGSL on WebGPU/SwiftShader) →
 // the step counter and charts grow, a trajectory of the run opens in the inspector, the page is
 // reloaded mid-run and the run resumes from its last checkpoint with its metrics intact.
 // Long tasks on the main thread are measured throughout (PerformanceObserver) and reported.

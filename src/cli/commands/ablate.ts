@@ -46,7 +46,7 @@ function sparkline(xs: readonly number[]): string {
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
 export function register(program: Command): void {
-  addEndpointOptions(
+  const cmd = addEndpointOptions(addEndpointOptions(
     program
       .command('ablate')
       .description('train variants of a config across seeds and compare them side by side (JSON line on stdout)')
@@ -59,8 +59,10 @@ export function register(program: Command): void {
       .option('--final-steps <n>', 'steps averaged for the final success rate', '5')
       .addOption(new Option('--task <family>', 'episodes: retail (+ math) or toy').choices(['retail', 'toy']).default('retail'))
       .addOption(deviceOption()),
-    'judge', // used when episode.judge is "openai"
-  )
+    'judge'),
+    'user',
+  ); // --judge-* / --user-* endpoint flags: used when episode.judge / episode.user is "openai"
+  cmd
     .action(async (o: AblateFlags) => {
       const base = loadConfigFile(o.config, o.set, o.model);
       const seeds = Number(o.seeds);
@@ -77,7 +79,7 @@ export function register(program: Command): void {
           process.stderr.write(`[${results.length + 1}/${variants.length * seeds}] ${v.join(' ')} seed ${seed}\n`);
           const run = await createNodeRun({
             config: { ...configs[vi]!, seed }, outDir: join(o.out, name), task: o.task, device: o.device,
-            endpoints: { judge: () => endpointFrom(o, 'judge') },
+            endpoints: { judge: () => endpointFrom(o, 'judge'), user: () => endpointFrom(o, 'user') },
           });
           const r = await runTraining(run.trainer, { saveCheckpoint: run.saveCheckpoint });
           const events: MetricEvent[] = run.trainer.events;

@@ -1,4 +1,4 @@
-// `tarl eval --model DIR [--adapter DIR] --split dev --user scripted --trials n --k k [--greedy]`:
+// `tarl eval --model DIR [--adapter DIR] --split dev --user scripted|openai|local --trials n --k k [--greedy]`:
 // policy episodes on τ-bench retail (or `--task toy`), pass^1 … pass^k over tasks. A per-task table
 // goes to stderr; stdout gets one JSON line {split, tasks, trials, k, pass1, passK, passCurve, ...}.
 import { Option, type Command } from 'commander';
@@ -8,8 +8,9 @@ import { resolveConfig } from '../../rl/config.ts';
 import { aggregateEval, type EvalTrial } from '../../rl/metrics.ts';
 import { buildSuites, type TaskFamily } from '../../rl/trainer/node-setup.ts';
 import { applyAdapterIfAny, deviceOption } from './model-options.ts';
+import { addEndpointOptions, endpointFrom, type EndpointFlags } from './rollout-options.ts';
 
-interface EvalFlags {
+interface EvalFlags extends EndpointFlags {
   model: string;
   adapter?: string;
   split: string;
@@ -33,13 +34,13 @@ function int(v: string, name: string, min: number): number {
 }
 
 export function register(program: Command): void {
-  program
+  addEndpointOptions(program
     .command('eval')
     .description('evaluate a policy (model + optional LoRA adapter) on held-out tasks: pass^1 and pass^k (JSON line on stdout)')
     .requiredOption('--model <dir>', 'model directory')
     .option('--adapter <dir>', 'PEFT LoRA adapter directory (e.g. a checkpoint\'s adapter/)')
     .option('--split <split>', 'train | dev | test', 'dev')
-    .option('--user <kind>', 'user simulator (scripted)', 'scripted')
+    .addOption(new Option('--user <kind>', 'user simulator: scripted, openai (--user-* endpoint flags) or local (the base model, no adapter)').choices(['scripted', 'openai', 'local']).default('scripted'))
     .option('--trials <n>', 'episodes per task', '4')
     .option('--k <k>', 'pass^k to report (k <= trials)', '4')
     .option('--greedy', 'argmax decoding (temperature 0)')
@@ -49,17 +50,16 @@ export function register(program: Command): void {
     .option('--max-new-tokens <n>', 'policy tokens per turn at most', '512')
     .option('--seed <n>', 'sampling seed (task i uses seed + 1000·i + trial)', '0')
     .addOption(new Option('--task <family>', 'episodes: retail or toy').choices(['retail', 'toy']).default('retail'))
-    .addOption(deviceOption())
+    .addOption(deviceOption()), 'user')
     .action(async (o: EvalFlags) => {
-      if (o.user !== 'scripted') throw new Error(`--user: "${o.user}" is not supported by tarl eval (scripted)`);
       const trials = int(o.trials, '--trials', 1);
       const k = int(o.k, '--k', 1);
       if (k > trials) throw new Error(`--k (${k}) must be <= --trials (${trials})`);
       const temperature = o.greedy ? 0 : Number(o.temperature);
       if (!(temperature >= 0)) throw new Error(`--temperature: "${o.temperature}" is not a non-negative number`);
       const base = await loadModelFromDir(o.model);
-      const config = resolveConfig({ model: { dir: o.model }, episode: { maxTurns: int(o.maxTurns, '--max-turns', 1), user: 'scripted', judge: 'reference' } });
-      const suites = await buildSuites(config, base, o.task, o.device);
+      const config = resolveConfig({ model: { dir: o.model }, episode: { maxTurns: int(o.maxTurns, '--max-turns', 1), user: o.user, judge: 'reference' } });
+      const suites = await buildSuites(config, base, o.task, o.device, { user: () => endpointFrom(o, 'user') });
       const backend = await createBackend(await applyAdapterIfAny(base, o.adapter), o.device);
       let ids = suites.retail.taskIds(o.split);
       if (o.maxTasks !== undefined) ids = ids.slice(0, int(o.maxTasks, '--max-tasks', 1));

@@ -50,7 +50,7 @@ export function progressReporter(total: number, start: number, enabled: boolean)
 }
 
 export function register(program: Command): void {
-  addEndpointOptions(
+  const cmd = addEndpointOptions(addEndpointOptions(
     program
       .command('train')
       .description('RL-train a LoRA adapter (GRPO / Dr.GRPO / RLOO) on τ-bench retail + math; JSON summary on stdout')
@@ -63,15 +63,17 @@ export function register(program: Command): void {
       .addOption(deviceOption())
       .addOption(new Option('--train-device <device>', 'where the training step runs: cpu (float64) or webgpu (GpuTrainer); both resume exactly from checkpoints').choices(['cpu', 'webgpu']).default('cpu'))
       .option('--no-progress', 'no progress output on stderr'),
-    'judge', // --judge-base-url/--judge-model/--judge-api-key-env: used when episode.judge is "openai"
-  ).action(async (o: TrainFlags) => {
+    'judge'),
+    'user',
+  ); // --judge-* / --user-* endpoint flags: used when episode.judge / episode.user is "openai"
+  cmd.action(async (o: TrainFlags) => {
       if (!o.config && !o.resume) throw new Error('tarl train needs --config FILE (or --resume DIR)');
       const config = loadConfigFile(o.config, o.resume ? [] : o.set, o.model);
       let progress: ReturnType<typeof progressReporter> | undefined;
       const run = await createNodeRun({
         config, outDir: o.out, resumeDir: o.resume, overrides: o.set, task: o.task, device: o.device, trainDevice: o.trainDevice,
         onEvent: (e) => progress?.onEvent(e),
-        endpoints: { judge: () => endpointFrom(o, 'judge') },
+        endpoints: { judge: () => endpointFrom(o, 'judge'), user: () => endpointFrom(o, 'user') },
       });
       const c = run.trainer.config;
       progress = progressReporter(c.steps, run.trainer.nextStep, o.progress && c.log.progress);

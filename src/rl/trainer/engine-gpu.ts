@@ -23,6 +23,13 @@ import type { TrainEngine } from './engine.ts';
 
 const VALUE_KEYS = [VALUE_WEIGHT, VALUE_BIAS];
 
+/** A GpuTrainEngine on a WebGPU device of its own (Dawn in Node, navigator.gpu in a worker); the
+ * rollouts' inference engine holds another. */
+export async function createGpuTrainEngine(weights: ModelWeights, adapter: LoraAdapter, optimizer?: CheckpointableAdamW): Promise<GpuTrainEngine> {
+  const [{ acquireGpu }, { KernelRunner }] = await Promise.all([import('../../gpu/device.ts'), import('../../gpu/runner.ts')]);
+  return GpuTrainEngine.create(new KernelRunner(await acquireGpu()), weights, adapter, optimizer);
+}
+
 export class GpuTrainEngine implements TrainEngine {
   readonly kind = 'webgpu' as const;
 

@@ -3,18 +3,14 @@
 // and a trainer with its metrics log and checkpoint folder.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createJudge } from '../../judge/factory.ts';
 import type { OpenAIChatOptions } from '../../rollout/chat-client.ts';
 import type { TurnJudge } from '../../judge/types.ts';
 import { createBackend, type DeviceKind } from '../../model/backend.ts';
 import { directorySource, loadModelFromDir } from '../../model/load-node.ts';
 import { loadTokenizer } from '../../model/tokenizer.ts';
 import type { ModelWeights } from '../../model/weights.ts';
-import type { LoraAdapter } from '../../train/lora.ts';
-import type { CheckpointableAdamW } from './adamw-state.ts';
 import { loadRetailData, loadTasks, loadToolSchemas, loadWiki } from '../../rollout/node-data.ts';
 import { retailEnvironment, sandboxData } from '../../rollout/retail-env.ts';
-import { ScriptedUser } from '../../rollout/users/scripted.ts';
 import { applyOverrides, parseConfigText, resolveConfig, type TrainConfig } from '../config.ts';
 import { readJsonl, JsonlWriter } from '../metrics-jsonl.ts';
 import type { MetricEvent } from '../metrics.ts';
@@ -23,6 +19,7 @@ import { parseCheckpoint, type CheckpointFile } from './checkpoint.ts';
 import { MathSuite } from './math-suite.ts';
 import { RetailSuite } from './retail-suite.ts';
 import { ToyToolSuite } from './toy-suite.ts';
+import { buildSimulators } from './simulators.ts';
 import { RlTrainer, type TrainerDeps } from './trainer.ts';
 import type { EpisodeSuite } from './types.ts';
 
@@ -54,6 +51,7 @@ export interface Suites {
  * (the CLI builds them from --judge-* flags; the API key comes from an environment variable). */
 export interface EndpointSources {
   judge?: () => OpenAIChatOptions;
+  user?: () => OpenAIChatOptions;
 }
 
 export async function buildSuites(
@@ -66,23 +64,22 @@ export async function buildSuites(
   if (task === 'toy') return { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) };
   const dir = config.model.dir!;
   const tokenizer = await loadTokenizer(directorySource(dir));
-  if (config.episode.user !== 'scripted') throw new Error(`episode.user "${config.episode.user}" is not supported by the trainer yet (use "scripted")`);
+  const sims = await buildSimulators(config.episode, {
+    judgeEndpoint: endpoints.judge,
+    userEndpoint: endpoints.user,
+    // the base model (no adapters) on its own backend
+    localModel: async () => ({ backend: await createBackend(weights, device), tokenizer, name: dir }),
+    hint: { judge: 'pass --judge-base-url and --judge-model (key from --judge-api-key-env)', user: 'pass --user-base-url and --user-model (key from --user-api-key-env)' },
+  });
   const sandbox = await sandboxData();
   const retail = new RetailSuite({
     tokenizer, loadTasks, systemPrompt: loadWiki(), tools: loadToolSchemas(), db: loadRetailData(),
     makeEnv: (t) => retailEnvironment(sandbox, t, { checkOutputs: false }),
-    makeUser: () => new ScriptedUser(),
+    makeUser: sims.makeUser,
     maxTurns: config.episode.maxTurns,
     enableThinking: false,
   });
-  let judge: TurnJudge;
-  if (config.episode.judge === 'reference') judge = createJudge({ kind: 'reference' });
-  else if (config.episode.judge === 'local') judge = createJudge({ kind: 'local', backend: await createBackend(weights, device), tokenizer, model: dir });
-  else {
-    if (!endpoints.judge) throw new Error('episode.judge "openai" needs an endpoint: pass --judge-base-url and --judge-model (key from --judge-api-key-env)');
-    judge = createJudge({ kind: 'openai', ...endpoints.judge() });
-  }
-  return { retail, math: new MathSuite(tokenizer, { enableThinking: false }), judge };
+  return { retail, math: new MathSuite(tokenizer, { enableThinking: false }), judge: sims.judge };
 }
 
 export interface NodeRun {
@@ -127,7 +124,7 @@ export async function createNodeRun(o: {
   const deps: TrainerDeps = {
     config, weights, suites: { retail: suites.retail, math: suites.math }, judge: suites.judge, baseModel: config.model.dir,
     makeBackend: o.device === 'cpu' ? undefined : (w) => createBackend(w, o.device),
-    makeEngine: o.trainDevice === 'webgpu' ? (_model, adapter, optimizer) => gpuEngine(weights, adapter, optimizer) : undefined,
+    makeEngine: o.trainDevice === 'webgpu' ? async (_model, adapter, optimizer) => (await import('./engine-gpu.ts')).createGpuTrainEngine(weights, adapter, optimizer) : undefined,
     onEvent: (e) => {
       writer?.write(e);
       o.onEvent?.(e);
@@ -143,11 +140,6 @@ export async function createNodeRun(o: {
   }
   const checkpointsRoot = join(outDir, 'checkpoints');
   return { trainer, outDir, metricsPath, saveCheckpoint: (step, f) => writeCheckpointDir(checkpointsRoot, step + 1, f, config.checkpoint.keep) };
-}
-
-async function gpuEngine(weights: ModelWeights, adapter: LoraAdapter, optimizer: CheckpointableAdamW) {
-  const [{ acquireGpu }, { KernelRunner }, { GpuTrainEngine }] = await Promise.all([import('../../gpu/device.ts'), import('../../gpu/runner.ts'), import('./engine-gpu.ts')]);
-  return GpuTrainEngine.create(new KernelRunner(await acquireGpu()), weights, adapter, optimizer);
 }
 
 /** The run's metrics file; when it is missing or unreadable the caller falls back to the metrics

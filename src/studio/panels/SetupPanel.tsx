@@ -152,9 +152,12 @@ function Backends() {
     <section className="setup-section" aria-label="Judge and user simulator">
       <h3>Judge and user simulator</h3>
       <div className="setup-row">
-        <Choice path="episode.judge" label="turn judge" options={[['reference', 'reference (ground-truth actions)'], ['openai', 'LLM judge (OpenAI-compatible API)']]} />
-        <Choice path="episode.user" label="user simulator" options={[['scripted', 'scripted (from the task)'], ['openai', 'LLM user (OpenAI-compatible API)']]} />
+        <Choice path="episode.judge" label="turn judge" options={[['reference', 'reference (ground-truth actions)'], ['openai', 'LLM judge (OpenAI-compatible API)'], ['local', 'LLM judge: the base model, here on the GPU']]} />
+        <Choice path="episode.user" label="user simulator" options={[['scripted', 'scripted (from the task)'], ['openai', 'LLM user (OpenAI-compatible API)'], ['local', 'LLM user: the base model, here on the GPU']]} />
       </div>
+      {(judge === 'local' || user === 'local') && (
+        <p className="muted">"Local" runs the policy's base model (adapters off, a second copy on the device) with the same prompts the API judge and user get; a small policy makes a weak judge or user.</p>
+      )}
       {judge === 'openai' && endpointFields('judgeEndpoint', 'judge', judgeEndpoint, 'Judge endpoint')}
       {user === 'openai' && endpointFields('userEndpoint', 'user', userEndpoint, 'User endpoint')}
       {(judge === 'openai' || user === 'openai') && (
@@ -190,10 +193,10 @@ export function SetupPanel() {
             </select>
           </label>
           <label className="setup-field">
-            <span>rollouts on</span>
+            <span>runs on</span>
             <select value={s.device} onChange={(e) => s.patch({ device: e.target.value as 'webgpu' | 'cpu' })} aria-label="Device">
-              <option value="webgpu">WebGPU</option>
-              <option value="cpu">CPU (slow; for checking)</option>
+              <option value="webgpu">WebGPU (rollouts and LoRA training in WGSL)</option>
+              <option value="cpu">CPU (float64; slow, for checking)</option>
             </select>
           </label>
           <Field path="data.split" label="training split" />
@@ -224,7 +227,7 @@ export function SetupPanel() {
       <section className="setup-section" aria-label="Algorithm">
         <h3>Algorithm and hyper-parameters</h3>
         <div className="setup-row">
-          <Choice path="algorithm" label="algorithm" options={[['grpo', 'GRPO'], ['drgrpo', 'Dr.GRPO'], ['rloo', 'RLOO']]} />
+          <Choice path="algorithm" label="algorithm" options={[['grpo', 'GRPO'], ['drgrpo', 'Dr.GRPO'], ['rloo', 'RLOO'], ['ppo', 'PPO (value head + GAE)']]} />
           <Field path="steps" label="steps" />
           <Field path="tasksPerStep" label="tasks per step" />
           <Field path="groupSize" label="group size G" />
@@ -240,6 +243,19 @@ export function SetupPanel() {
           <Field path="checkpoint.every" label="checkpoint every (steps)" />
           <Field path="seed" label="seed" />
         </div>
+        {s.config.algorithm === 'ppo' && (
+          <>
+            <h4>PPO</h4>
+            <div className="setup-row">
+              <Choice path="ppo.level" label="GAE level" options={[['token', 'token'], ['turn', 'turn']]} />
+              <Field path="ppo.gamma" label="GAE γ" />
+              <Field path="ppo.lambda" label="GAE λ" />
+              <Field path="ppo.valueCoef" label="value loss coef" />
+              <Field path="ppo.valueClip" label="value clip (number or null)" />
+              <Field path="innerSteps" label="epochs per step" />
+            </div>
+          </>
+        )}
         <h4>LoRA</h4>
         <div className="setup-row">
           <Field path="lora.r" label="rank r" />

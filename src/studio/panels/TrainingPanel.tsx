@@ -139,14 +139,17 @@ function Charts() {
   const rows = useDeferredValue(useMetrics((s) => s.rows));
   const smoothing = useDeferredValue(useMetrics((s) => s.smoothing));
   const allRows = useCallback(() => useMetrics.getState().rows, []);
-  const prepared = useMemo(
-    () => METRIC_CHARTS.map((c) => prepareChart(rows, c.series.map((x) => x.key), smoothing, MAX_POINTS)),
+  const charts = useMemo(
+    () =>
+      METRIC_CHARTS.map((c) => ({ c, prepared: prepareChart(rows, c.series.map((x) => x.key), smoothing, MAX_POINTS) })).filter(
+        (x) => !x.c.optional || x.prepared.steps > 0,
+      ),
     [rows, smoothing],
   );
   return (
     <div className="chart-grid">
-      {METRIC_CHARTS.map((c, i) => (
-        <LiveChart key={c.id} id={c.id} title={c.title} series={c.series} prepared={prepared[i]} smoothed={smoothing > 0} allRows={allRows} />
+      {charts.map(({ c, prepared }) => (
+        <LiveChart key={c.id} id={c.id} title={c.title} series={c.series} prepared={prepared} smoothed={smoothing > 0} allRows={allRows} />
       ))}
     </div>
   );

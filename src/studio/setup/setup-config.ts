@@ -129,8 +129,6 @@ export function setupProblems(s: SetupState, hasFolderFiles: boolean): string[] 
     const c = resolveConfig(s.config);
     if (c.episode.judge === 'openai' && (!s.judgeEndpoint.baseUrl || !s.judgeEndpoint.model)) problems.push('episode.judge is "openai": give the judge endpoint\'s base URL and model.');
     if (c.episode.user === 'openai' && (!s.userEndpoint.baseUrl || !s.userEndpoint.model)) problems.push('episode.user is "openai": give the user simulator endpoint\'s base URL and model.');
-    if (c.episode.judge === 'local' || c.episode.user === 'local') problems.push('The "local" judge and user simulator are not available in the studio yet: use reference/scripted or openai.');
-    if (c.algorithm === 'ppo') problems.push('algorithm "ppo" is not available yet: use grpo, drgrpo or rloo.');
   } catch (e) {
     if (e instanceof ConfigError) problems.push(...e.problems);
     else throw e;

@@ -6,6 +6,8 @@ export interface ChartSpec {
   id: string;
   title: string;
   series: SeriesSpec[];
+  /** Shown only once a run has values for it (e.g. PPO's value loss). */
+  optional?: boolean;
 }
 
 export const METRIC_CHARTS: readonly ChartSpec[] = [
@@ -30,6 +32,7 @@ export const METRIC_CHARTS: readonly ChartSpec[] = [
   { id: 'entropy', title: 'Entropy', series: [{ key: 'entropy', label: 'entropy', color: '#16a085' }] },
   { id: 'response-length', title: 'Response length (tokens)', series: [{ key: 'response_length', label: 'length', color: '#2c3e50' }] },
   { id: 'wait-rate', title: '“wait”-token rate (per 1k tokens)', series: [{ key: 'wait_rate', label: 'wait per 1k tokens', color: '#d35400' }] },
+  { id: 'value-loss', title: 'Value loss (PPO)', series: [{ key: 'value_loss', label: 'value loss', color: '#8e44ad' }], optional: true },
   { id: 'grad-norm', title: 'Gradient norm', series: [{ key: 'grad_norm', label: 'grad norm', color: '#7f8c8d' }] },
   { id: 'tokens-per-s', title: 'Rollout throughput (tokens/s)', series: [{ key: 'tokens_per_s', label: 'tokens/s', color: '#2980b9' }] },
 ];

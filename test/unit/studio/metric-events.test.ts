@@ -33,9 +33,10 @@ describe('metric events → chart rows', () => {
     expect(flat.step).toBe(4);
     expect(flat.values).toMatchObject({ 'reward/total': 3, 'reward/terminal': 5, 'reward/turn': -2, success_rate: 0.5, kl: 0.01, response_length: 120, wait_rate: 3.1, grad_norm: 1.5, tokens_per_s: 960 });
     expect('entropy' in flat.values).toBe(false);
-    // every charted name except eval-only ones and null entropy is produced by a step event
+    // every charted name except eval-only ones, null entropy and (not PPO) the value loss is produced by a step event
     const missing = CHARTED_METRICS.filter((k) => !(k in flat.values));
-    expect(missing.sort()).toEqual(['entropy', 'eval/pass1']);
+    expect(missing.sort()).toEqual(['entropy', 'eval/pass1', 'value_loss']);
+    expect(flattenMetricEvent(step(4, { valueLoss: 0.25 }))!.values.value_loss).toBe(0.25);
   });
   it('merges eval rows into their step and ignores events without metrics', () => {
     const ev = aggregateEval(4, 'dev', [{ taskId: 'a', success: true, reward: 1 }, { taskId: 'a', success: false, reward: 0 }], 1);
