@@ -1,13 +1,33 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useStudio, type PanelId } from './store.ts';
 import { probeGpu } from './probe-gpu.ts';
 import { bindTrainerToSetup } from './trainer-client.ts';
 import { AdapterPanel } from './panels/AdapterPanel.tsx';
-import { RolloutsPanel } from './panels/RolloutsPanel.tsx';
 import { SetupPanel } from './panels/SetupPanel.tsx';
-import { TrainingPanel } from './panels/TrainingPanel.tsx';
-import { TunerPanel } from './panels/TunerPanel.tsx';
 import type { ReactElement } from 'react';
+
+// The other panels (recharts, the inspector, the tuner) are separate chunks, so the first view
+// loads fast; they are fetched and evaluated while the page is idle after start, not when a run
+// begins (evaluating a chunk is one long main-thread task).
+const loaders = {
+  training: () => import('./panels/TrainingPanel.tsx').then((m) => ({ default: m.TrainingPanel })),
+  rollouts: () => import('./panels/RolloutsPanel.tsx').then((m) => ({ default: m.RolloutsPanel })),
+  tuner: () => import('./panels/TunerPanel.tsx').then((m) => ({ default: m.TunerPanel })),
+};
+const TrainingPanel = lazy(loaders.training);
+const RolloutsPanel = lazy(loaders.rollouts);
+const TunerPanel = lazy(loaders.tuner);
+
+function preloadPanels(): void {
+  const idle = (f: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(f, { timeout: 3000 }) : setTimeout(f, 500));
+  // one chunk per idle period
+  const queue = Object.values(loaders);
+  const next = () => {
+    const load = queue.shift();
+    if (load) void load().then(() => idle(next), () => undefined);
+  };
+  idle(next);
+}
 
 const PANELS: { id: PanelId; label: string; render: () => ReactElement }[] = [
   {
@@ -37,6 +57,7 @@ export function App() {
   const setPanel = useStudio((s) => s.setPanel);
   useEffect(() => {
     void probeGpu();
+    preloadPanels();
   }, []);
   useEffect(() => bindTrainerToSetup(), []);
   const active = PANELS.find((p) => p.id === panel)!;
@@ -56,7 +77,7 @@ export function App() {
       <main className="content">
         <AdapterPanel />
         <section className="panel" data-panel={active.id}>
-          {active.render()}
+          <Suspense fallback={<p className="muted">loading…</p>}>{active.render()}</Suspense>
         </section>
       </main>
     </div>

@@ -42,7 +42,7 @@ describe.skipIf(models.length === 0)('the built-in model in the browser', () => 
     ]) await page.fill(`input[aria-label="${field}"]`, value);
     await page.waitForSelector('[data-testid="setup-ready"]');
     await page.getByRole('button', { name: 'Start training' }).click();
-    await expect.poll(stepsDone, { timeout: 240_000, interval: 1000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(stepsDone, { timeout: 420_000, interval: 1000 }).toBeGreaterThanOrEqual(2);
     expect(await page.locator('.runs tbody tr').first().textContent()).toContain(models[0]!.name);
     await expect.poll(async () => Number(await page.getAttribute('.chart[data-chart="reward"]', 'data-points')), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: screenshotPath('studio-default-model-training'), fullPage: true });
@@ -59,5 +59,5 @@ describe.skipIf(models.length === 0)('the built-in model in the browser', () => 
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect.poll(() => page.locator('.runs tbody tr').first().textContent(), { timeout: 240_000 }).toMatch(/stopped|finished/);
     expect(errors).toEqual([]);
-  });
+  }, 600_000);
 });

@@ -135,7 +135,7 @@ describe('studio training run', () => {
       return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].join(',')]));
     })()`) as Promise<Record<string, string>>;
     // the newest stored step was scored per-turn; the first steps keep the config they ran with
-    await expect.poll(async () => Object.entries(await modesByStep()).at(-1)?.[1], { timeout: 60_000, interval: 1000 }).toBe('turn');
+    await expect.poll(async () => Object.entries(await modesByStep()).at(-1)?.[1], { timeout: 180_000, interval: 1000 }).toBe('turn');
     expect((await modesByStep())['0']).toBe('trajectory');
     await page.getByRole('button', { name: 'Training', exact: true }).click();
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
