@@ -13,6 +13,8 @@ import { prepareRmsnorm } from '../../src/kernels/rmsnorm.ts';
 import { prepareRope, ropeTable } from '../../src/kernels/rope.ts';
 import { prepareAttention } from '../../src/kernels/attention.ts';
 import { prepareSwiglu } from '../../src/kernels/swiglu.ts';
+import { prepareGelu, prepareGeluBackward } from '../../src/kernels/gelu.ts';
+import { conv1dForward, conv1dOutLength } from '../../src/kernels/conv1d.ts';
 import { prepareResidualAdd } from '../../src/kernels/residual.ts';
 import { prepareSample } from '../../src/kernels/sample.ts';
 import { createKvCache, tokenMeta } from '../../src/kernels/kv-cache.ts';
@@ -32,10 +34,14 @@ export default async function bench(argv: string[]): Promise<BenchResult> {
   const T = soft ? 64 : 1024; // prefill rows
   const L = soft ? 128 : 1024; // decode context
   const rows: BenchResult['rows'] = [];
-  const time = async (op: string, shape: string, list: Dispatch[], bytes: number) => {
-    const once = () => {
+  // A dispatch list, or a function that records one iteration (kernels built on the trainer's GEMMs).
+  const time = async (op: string, shape: string, list: Dispatch[] | ((enc: GPUCommandEncoder) => Promise<void>), bytes: number) => {
+    const once = async () => {
       const enc = r.device.createCommandEncoder();
-      for (let i = 0; i < reps; i++) encodeAll(enc, list);
+      for (let i = 0; i < reps; i++) {
+        if (typeof list === 'function') await list(enc);
+        else encodeAll(enc, list);
+      }
       r.device.queue.submit([enc.finish()]);
       return r.sync();
     };
@@ -69,6 +75,15 @@ export default async function bench(argv: string[]): Promise<BenchResult> {
   await time('embedding f16', `${T} tokens × ${H}`, await prepareEmbedding(r, { tokens: toks, table: embed, out: await r.createBuffer('x', T * H * 4), T }), T * H * 6);
   await time('rmsnorm', `${T}×${H}`, [await prepareRmsnorm(r, { x: await buf(T * H), w: await buf(H), y: await r.createBuffer('y', T * H * 4), rows: T, width: H, eps: 1e-6 })], T * H * 8);
   await time('swiglu', `${T}×${I}`, [await prepareSwiglu(r, await buf(T * 2 * I), await r.createBuffer('a', T * I * 4), T, I)], T * I * 12);
+  await time('gelu', `${T}×${I}`, [await prepareGelu(r, await buf(T * I), await r.createBuffer('g', T * I * 4), T * I)], T * I * 8);
+  await time('gelu backward', `${T}×${I}`, [await prepareGeluBackward(r, await buf(T * I), await buf(T * I, 2), await r.createBuffer('g', T * I * 4), T * I)], T * I * 12);
+  {
+    // the speech encoder's second conv: k3 s2 p1 over 100 frames/s of audio (30 s, or 2 s reduced)
+    const cv = { T: soft ? 200 : 3000, Cin: H, Cout: H, K: 3, stride: 2, pad: 1 };
+    const Tout = conv1dOutLength(cv.T, cv.K, cv.stride, cv.pad);
+    const args = { ...cv, x: await buf(cv.T * H), w: await buf(H * H * 3, 2), b: await buf(H, 3), cols: await r.createBuffer('cols', Tout * H * 3 * 4), y: await r.createBuffer('y', Tout * H * 4) };
+    await time('conv1d forward (im2col + GEMM)', `T ${cv.T}, ${H}→${H}, k3 s2 p1`, (enc) => conv1dForward(r, args, enc), (cv.T * H + 2 * Tout * 3 * H + 3 * H * H + Tout * H) * 4);
+  }
   await time('residual', `${T * H}`, [await prepareResidualAdd(r, await buf(T * H), await buf(T * H, 2), T * H)], T * H * 12);
   for (const B of [1, 8]) {
     const cache = await createKvCache(r, 'kv', B, L + 1, nKV, hd);

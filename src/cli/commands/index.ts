@@ -13,6 +13,7 @@ import { register as train } from './train.ts';
 import { register as evalCmd } from './eval.ts';
 import { register as ablate } from './ablate.ts';
 import { register as makeDefaultModel } from './make-default-model.ts';
+import { register as makeSpeechEncoder } from './make-speech-encoder.ts';
 
 export function registerCommands(program: Command): void {
   gpuInfo(program);
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   evalCmd(program);
   ablate(program);
   makeDefaultModel(program);
+  makeSpeechEncoder(program);
 }

@@ -3,7 +3,8 @@
 import { checkConvEncoder, type ConvEncoderConfig, type ConvEncoderWeights } from '../encoder-reference.ts';
 import { OnnxGraphBuilder } from './builder.ts';
 
-function geluTanh(g: OnnxGraphBuilder, x: string, tag: string): string {
+/** GELU (tanh form) as ONNX nodes; shared by the encoder exports. */
+export function geluTanhNodes(g: OnnxGraphBuilder, x: string, tag: string): string {
   // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
   const c0 = g.constant(`${tag}_c_0.044715`, [], [0.044715]);
   const c1 = g.constant(`${tag}_c_sqrt2pi`, [], [Math.sqrt(2 / Math.PI)]);
@@ -28,8 +29,8 @@ export function exportConvEncoderOnnx(c: ConvEncoderConfig, w: ConvEncoderWeight
       pads: [1, 1],
       strides: [stride],
     })[0]!;
-  const a1 = geluTanh(g, conv(mel, w.conv1W, w.conv1B, c.nMels, 1, 'conv1'), 'gelu1');
-  const a2 = geluTanh(g, conv(a1, w.conv2W, w.conv2B, c.channels, 2, 'conv2'), 'gelu2');
+  const a1 = geluTanhNodes(g, conv(mel, w.conv1W, w.conv1B, c.nMels, 1, 'conv1'), 'gelu1');
+  const a2 = geluTanhNodes(g, conv(a1, w.conv2W, w.conv2B, c.channels, 2, 'conv2'), 'gelu2');
   const [tokensFirst] = g.node('Transpose', [a2], { perm: [0, 2, 1] }); // [batch, frames', C]
   // MatMul wants [C, E]: store projW (E × C) transposed.
   const wT = new Float64Array(c.channels * c.outDim);

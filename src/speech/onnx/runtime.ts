@@ -16,11 +16,13 @@ export async function createOnnxSession(model: Uint8Array, providers?: string[])
   }
 }
 
-/** Runs an encoder on one log-mel [nMels × T]; returns frames [T' × E] and T'. */
-export async function runOnnxEncoder(session: OnnxSession, mel: Float32Array, nMels: number, T: number): Promise<{ frames: Float32Array; T: number; dim: number }> {
+/** Runs an encoder on one log-mel [nMels × T]; returns an output (default the first: frames
+ * [T' × E]) with T' and its width. */
+export async function runOnnxEncoder(session: OnnxSession, mel: Float32Array, nMels: number, T: number, output?: string): Promise<{ frames: Float32Array; T: number; dim: number }> {
   if (mel.length !== nMels * T) throw new Error(`onnx: mel has ${mel.length} values, expected ${nMels}×${T}`);
   const inputName = session.inputNames[0]!;
-  const outputName = session.outputNames[0]!;
+  const outputName = output ?? session.outputNames[0]!;
+  if (!session.outputNames.includes(outputName)) throw new Error(`onnx: the model has no output "${outputName}" (it has ${session.outputNames.join(', ')})`);
   const result = await session.run({ [inputName]: new ort.Tensor('float32', mel, [1, nMels, T]) });
   const out = result[outputName];
   if (!out || out.type !== 'float32') throw new Error(`onnx: output "${outputName}" is missing or not float32`);
