@@ -2,6 +2,7 @@
 // the ground truth or not), collapsible tool outputs, and a judge badge on every agent turn.
 import { useEffect, useRef } from 'react';
 import type { Trajectory } from '../../rollout/trajectory.ts';
+import { HearTurn, SpeechPresetSelect } from './HearTurn.tsx';
 import { JudgeBadge } from './JudgeBadge.tsx';
 import type { AgentCallView } from './view.ts';
 
@@ -14,69 +15,75 @@ export function Transcript({ trajectory, calls, cursor, onPickTurn }: { trajecto
   useEffect(() => {
     current.current?.scrollIntoView({ block: 'nearest' });
   }, [cursor, trajectory.id]);
+  let userTurn = -1; // index among the user turns: part of the speech voice's seed
   return (
-    <ol className="transcript" aria-label="Transcript">
-      {trajectory.turns.map((turn, i) => {
-        if (turn.role === 'system') {
+    <div className="transcript-pane">
+      <SpeechPresetSelect />
+      <ol className="transcript" aria-label="Transcript">
+        {trajectory.turns.map((turn, i) => {
+          if (turn.role === 'system') {
+            return (
+              <li key={i} className="turn system">
+                <details>
+                  <summary>system prompt ({turn.text.length} characters)</summary>
+                  <pre>{turn.text}</pre>
+                </details>
+              </li>
+            );
+          }
+          if (turn.role === 'user') {
+            userTurn++;
+            return (
+              <li key={i} className="turn user">
+                <span className="who">user</span> <span className="text">{turn.text}</span>
+                <HearTurn key={`${trajectory.id}|${trajectory.seed}|${userTurn}|${turn.text}`} trajectory={trajectory} userTurn={userTurn} text={turn.text} />
+              </li>
+            );
+          }
+          if (turn.role === 'tool') {
+            return (
+              <li key={i} className={`turn tool${turn.error ? ' error' : ''}`}>
+                <details>
+                  <summary>
+                    {turn.error ? 'tool error' : 'tool output'} · {turn.name} ({turn.output.length} characters)
+                  </summary>
+                  <pre>{turn.output}</pre>
+                </details>
+              </li>
+            );
+          }
+          const j = judged.get(turn.agentTurn);
+          const here = turn.agentTurn === cursor;
           return (
-            <li key={i} className="turn system">
-              <details>
-                <summary>system prompt ({turn.text.length} characters)</summary>
-                <pre>{turn.text}</pre>
-              </details>
+            <li key={i} ref={here ? current : undefined} className={`turn agent${here ? ' cursor' : ''}`} data-agent-turn={turn.agentTurn} onClick={() => onPickTurn(turn.agentTurn)}>
+              <div className="agent-head">
+                <span className="who">agent · turn {turn.agentTurn}</span>
+                <JudgeBadge score={j?.score} rationale={j?.rationale} flagged={trajectory.judge?.flagged} />
+              </div>
+              {turn.text && <div className="text">{turn.text}</div>}
+              {turn.parseError && <div className="error-text">unusable tool call: {turn.parseError}</div>}
+              {turn.toolCalls.map((c) => {
+                const v = byCall.get(c.id);
+                const status = !v?.ok ? 'failed' : v.truthIndex >= 0 ? 'match' : 'extra';
+                return (
+                  <div key={c.id} className={`call ${status}`} data-call-status={status}>
+                    <code>
+                      {c.name}({pretty(c.arguments)})
+                    </code>
+                    <span className="call-status">{status === 'match' ? `= ground truth #${v!.truthIndex + 1}` : status === 'failed' ? 'failed' : 'not in ground truth'}</span>
+                  </div>
+                );
+              })}
+              {j && (
+                <details className="rationale" open={here}>
+                  <summary>judge rationale</summary>
+                  {j.rationale}
+                </details>
+              )}
             </li>
           );
-        }
-        if (turn.role === 'user') {
-          return (
-            <li key={i} className="turn user">
-              <span className="who">user</span> <span className="text">{turn.text}</span>
-            </li>
-          );
-        }
-        if (turn.role === 'tool') {
-          return (
-            <li key={i} className={`turn tool${turn.error ? ' error' : ''}`}>
-              <details>
-                <summary>
-                  {turn.error ? 'tool error' : 'tool output'} · {turn.name} ({turn.output.length} characters)
-                </summary>
-                <pre>{turn.output}</pre>
-              </details>
-            </li>
-          );
-        }
-        const j = judged.get(turn.agentTurn);
-        const here = turn.agentTurn === cursor;
-        return (
-          <li key={i} ref={here ? current : undefined} className={`turn agent${here ? ' cursor' : ''}`} data-agent-turn={turn.agentTurn} onClick={() => onPickTurn(turn.agentTurn)}>
-            <div className="agent-head">
-              <span className="who">agent · turn {turn.agentTurn}</span>
-              <JudgeBadge score={j?.score} rationale={j?.rationale} flagged={trajectory.judge?.flagged} />
-            </div>
-            {turn.text && <div className="text">{turn.text}</div>}
-            {turn.parseError && <div className="error-text">unusable tool call: {turn.parseError}</div>}
-            {turn.toolCalls.map((c) => {
-              const v = byCall.get(c.id);
-              const status = !v?.ok ? 'failed' : v.truthIndex >= 0 ? 'match' : 'extra';
-              return (
-                <div key={c.id} className={`call ${status}`} data-call-status={status}>
-                  <code>
-                    {c.name}({pretty(c.arguments)})
-                  </code>
-                  <span className="call-status">{status === 'match' ? `= ground truth #${v!.truthIndex + 1}` : status === 'failed' ? 'failed' : 'not in ground truth'}</span>
-                </div>
-              );
-            })}
-            {j && (
-              <details className="rationale" open={here}>
-                <summary>judge rationale</summary>
-                {j.rationale}
-              </details>
-            )}
-          </li>
-        );
-      })}
-    </ol>
+        })}
+      </ol>
+    </div>
   );
 }
