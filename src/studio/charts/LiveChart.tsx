@@ -40,33 +40,33 @@ const Plot = memo(function Plot({ data, series, smoothed, width, height }: { dat
   const byStep = useMemo(() => new Map(data.map((r) => [r.step, r])), [data]);
   const domain = useMemo(() => yDomain(data, series.map((s) => s.key)), [data, series]);
   return (
-      <LineChart data={data} width={width} height={height} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
-        <CartesianGrid stroke="#eef0f5" vertical={false} />
-        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={TICK} allowDecimals={false} />
-        <YAxis tick={TICK} width={48} tickFormatter={tickFmt} domain={domain} />
-        <Tooltip
-          isAnimationActive={false}
-          content={({ active, label }) => {
-            if (!active || label === undefined) return null;
-            const step = Number(label);
-            const point = byStep.get(step);
-            return (
-              <div className="chart-tooltip" role="tooltip">
-                <strong>step {step}</strong>
-                {series.map((s) => (
-                  <div key={s.key} style={{ color: s.color }}>
-                    {s.label}: {fmt(point?.[RAW + s.key])}
-                    {smoothed && <span className="muted"> (smoothed {fmt(point?.[s.key])})</span>}
-                  </div>
-                ))}
-              </div>
-            );
-          }}
-        />
-        {series.map((s) => (
-          <Line key={s.key} dataKey={s.key} name={s.label} stroke={s.color} dot={false} isAnimationActive={false} connectNulls strokeWidth={1.6} />
-        ))}
-      </LineChart>
+    <LineChart data={data} width={width} height={height} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+      <CartesianGrid stroke="#eef0f5" vertical={false} />
+      <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={TICK} allowDecimals={false} />
+      <YAxis tick={TICK} width={48} tickFormatter={tickFmt} domain={domain} />
+      <Tooltip
+        isAnimationActive={false}
+        content={({ active, label }) => {
+          if (!active || label === undefined) return null;
+          const step = Number(label);
+          const point = byStep.get(step);
+          return (
+            <div className="chart-tooltip" role="tooltip">
+              <strong>step {step}</strong>
+              {series.map((s) => (
+                <div key={s.key} style={{ color: s.color }}>
+                  {s.label}: {fmt(point?.[RAW + s.key])}
+                  {smoothed && <span className="muted"> (smoothed {fmt(point?.[s.key])})</span>}
+                </div>
+              ))}
+            </div>
+          );
+        }}
+      />
+      {series.map((s) => (
+        <Line key={s.key} dataKey={s.key} name={s.label} stroke={s.color} dot={false} isAnimationActive={false} connectNulls strokeWidth={1.6} />
+      ))}
+    </LineChart>
   );
 });
 
@@ -141,7 +141,7 @@ function LiveChartImpl({ id, title, series, prepared, smoothed, allRows, height 
         {steps === 0 ? (
           <p className="muted chart-empty">no values yet</p>
         ) : !shown ? (
-          <p className="muted chart-empty">drawing…</p>
+          <p className="muted chart-empty">{visible ? 'drawing…' : 'drawn when scrolled into view'}</p>
         ) : (
           <Plot data={shown.prepared.data} series={series} smoothed={shown.smoothed} width={shown.width} height={height} />
         )}
