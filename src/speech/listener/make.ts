@@ -57,6 +57,8 @@ export interface ListenerReport {
   data: { trainUtterances: number; trainItems: number; trainAudioS: number; heldOut: number; heldOutAudioS: number };
   steps: number;
   batch: number;
+  /** Weights the run started from (a previous run's listener.safetensors), when not a fresh init. */
+  initFrom: string | null;
   curve: { step: number; loss: number }[];
   evals: { step: number; exact: number; total: number; cer: number }[];
   seconds: { render: number; train: number; total: number };
@@ -145,7 +147,7 @@ export async function makeListener(o: MakeListenerOptions): Promise<ListenerRepo
       trainUtterances: data.train.entries.length, trainItems: data.train.entries.length * pr.itemsPerUtterance, trainAudioS: audioSeconds(data.train),
       heldOut: data.heldOut.entries.length, heldOutAudioS: audioSeconds(data.heldOut),
     },
-    steps, batch: pr.batch, curve, evals,
+    steps, batch: pr.batch, initFrom: o.init ?? null, curve, evals,
     seconds: { render: (tRender - t0) / 1000, train: (tTrain - tRender) / 1000, total: (Date.now() - t0) / 1000 },
     listening, onnxBytes: onnx.byteLength,
   };
