@@ -22,7 +22,7 @@ Whisper log-mel (80 × 100 frames/s) → Conv1d+GELU stack (first layer stride 4
 | held-out set | ${r.data.heldOut} single-identifier renders (${r.data.heldOutAudioS.toFixed(0)} s) of order ids and emails that never occur in training, other voice seeds |
 | training | ${r.steps} steps × ${r.batch} utterances, CTC, AdamW, SpecAugment-style masks${r.initFrom ? `, continued from the weights of an earlier run (\`--init ${r.initFrom}\`; its own curve is not repeated here)` : ', from a seeded random init'} |
 | engine | ${r.device === 'webgpu' ? 'WGSL (conv1d/GELU/GEMM kernels) through WebGPU' : 'CPU engine (float32; the WGSL engine computes the same, test/gpu/listener.test.ts)'} |
-| time | ${r.seconds.render.toFixed(0)} s rendering + features, ${r.seconds.train.toFixed(0)} s training |
+| time | ${r.seconds.render < 2 ? 'features from the cache' : `${r.seconds.render.toFixed(0)} s rendering + features`}, ${r.seconds.train.toFixed(0)} s training |
 | encoder.onnx | ${(r.onnxBytes / 1024).toFixed(0)} KiB |
 
 ## Listening test (held-out, through encoder.onnx with onnxruntime-web, greedy CTC)
