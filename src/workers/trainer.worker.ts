@@ -162,7 +162,9 @@ const api = {
       cb.onProgress?.({ file: source.name, phase: 'loading the model' });
       const weights = await loadModelWeights(source);
       const retail = spec.task === 'toy' ? null : await retailSuites(spec, source, weights, config);
-      const suites = retail ?? { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) };
+      const suites = retail
+        ? { retail: retail.retail, math: retail.math }
+        : { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) };
       const trainer = new RlTrainer({
         config, weights, suites, judge: retail?.sims.judge,
         makeBackend: (w) => createBackend(w, spec.device), baseModel: source.name,
