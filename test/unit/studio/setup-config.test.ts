@@ -34,6 +34,14 @@ describe('setup validation', () => {
     expect(setupProblems({ ...judge, judgeEndpoint: { baseUrl: 'http://127.0.0.1:8000/v1', model: 'judge' } }, true)).toEqual([]);
   });
 
+  it('accepts PPO and the local judge and user simulator (the base model in the trainer worker)', () => {
+    const folder: SetupState = { ...initialSetup(), policy: { kind: 'folder', name: 'qwen' } };
+    let c = setConfigPath(folder.config, 'algorithm', 'ppo');
+    c = setConfigPath(setConfigPath(c, 'episode.judge', 'local'), 'episode.user', 'local');
+    expect(setupProblems({ ...folder, config: c }, true)).toEqual([]);
+    expect(setupProblems({ ...folder, config: setConfigPath(c, 'ppo.lambda', parseField('2')) }, true)[0]).toMatch(/^ppo\.lambda: must be <= 1/);
+  });
+
   it('parses typed fields into numbers, schedules and nulls, leaving text for the validator', () => {
     expect(parseField('0.03')).toBe(0.03);
     expect(parseField('{"points":[[0,0],[30,0.2]]}')).toEqual({ points: [[0, 0], [30, 0.2]] });
