@@ -4,7 +4,7 @@
 // is small and its gradients are read back once per step.
 import { adamwUpdate, clipScale, globalGradNorm, type AdamWHyper } from '../../reference/adamw.ts';
 import { rng } from '../../reference/compare.ts';
-import { decodeLabel, encodeLabel } from '../listening/corpus.ts';
+import { decodeLabel, encodeLabel, shuffled } from '../listening/corpus.ts';
 import { ctcGreedyDecode, ctcLoss } from '../listening/ctc.ts';
 import type { FeatureEntry, FeatureSet } from '../listening/features.ts';
 import type { ListenerConfig, ListenerParams } from './config.ts';
@@ -94,7 +94,7 @@ export async function trainListener(config: ListenerConfig, params: ListenerPara
     let frames = 0;
     let counted = 0;
     for (let b = 0; b < o.batch; b++) {
-      if (!order.length) order.push(...shuffle(data.entries.length, random));
+      if (!order.length) order.push(...shuffled(data.entries.map((_, i) => i), random));
       const e = data.entries[order.pop()!]!;
       const mel = o.augment ? augment(melOf(data, e), e.frames, data.nMels, random) : melOf(data, e);
       const { logits, Tprime } = await engine.forward(mel, e.frames);
@@ -122,15 +122,6 @@ export async function trainListener(config: ListenerConfig, params: ListenerPara
     if (o.onEval && o.evalEvery && step % o.evalEvery === 0 && step < o.steps) await o.onEval(step);
   }
   return losses;
-}
-
-function shuffle(n: number, random: () => number): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
 
 export interface ListeningResult {

@@ -45,7 +45,8 @@ export interface ListeningSplits {
   heldOut: ListeningItem[];
 }
 
-function shuffled<T>(xs: readonly T[], random: () => number): T[] {
+/** Fisher–Yates on a copy, driven by `random` (the listening data and the listener's batches). */
+export function shuffled<T>(xs: readonly T[], random: () => number): T[] {
   const a = xs.slice();
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
