@@ -3,15 +3,9 @@
 // references (src/reference/conv1d.ts, gelu.ts) that the tests check this against. The WGSL engine
 // (gpu.ts) computes the same thing with the conv1d/gelu/matmul kernels.
 import { conv1dOutLength } from '../../reference/conv1d.ts';
+import { geluTanhGrad } from '../../reference/gelu.ts';
 import { geluTanh } from '../encoder-reference.ts';
 import type { ListenerConfig, ListenerParams } from './config.ts';
-
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
-function geluGrad(v: number): number {
-  const th = Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
-  return 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
-}
 
 /** cols[to, ci·K + k] = x[to·stride + k − pad, ci] (0 outside). */
 export function im2col(x: Float32Array, T: number, Cin: number, K: number, stride: number, pad: number): { cols: Float32Array; Tout: number } {
@@ -123,7 +117,7 @@ export function listenerBackward(c: ListenerConfig, p: ListenerParams, a: Listen
     const { Tin, cols, z, Tout } = a.layers[i]!;
     const cin = i === 0 ? c.nMels : c.convs[i - 1]!.channels;
     const dz = new Float32Array(z.length);
-    for (let j = 0; j < z.length; j++) dz[j] = dh[j]! * geluGrad(z[j]!);
+    for (let j = 0; j < z.length; j++) dz[j] = dh[j]! * geluTanhGrad(z[j]!);
     const dcols = linearBackward(cols, param(p, `conv${i}.weight`), dz, g(`conv${i}.weight`), g(`conv${i}.bias`), Tout, l.channels, cin * l.kernel, i > 0);
     if (i > 0) dh = col2im(dcols!, Tout, Tin, cin, l.kernel, l.stride, l.pad);
   }
