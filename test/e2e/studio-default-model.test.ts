@@ -5,7 +5,7 @@
 // prefill at a test's pace; math prompts are short. The inspector then shows a math trajectory.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screenshotPath, openStudio, type Studio } from '../helpers/browser.ts';
+import { screenshotPath, openStudio, stepsDone, type Studio } from '../helpers/browser.ts';
 
 const MANIFEST = 'public/models/index.json';
 const models = existsSync(MANIFEST) ? (JSON.parse(readFileSync(MANIFEST, 'utf8')) as { models: { name: string }[] }).models : [];
@@ -20,11 +20,7 @@ afterAll(async () => {
   await studio?.close();
 });
 
-const stepsDone = async () => {
-  const text = (await studio.page.textContent('[data-testid="step-progress"]').catch(() => null)) ?? '';
-  const m = /step (\d+) \/ (\d+)/.exec(text);
-  return m ? Number(m[1]) : 0;
-};
+const steps = () => stepsDone(studio.page);
 
 describe.skipIf(models.length === 0)('the built-in model in the browser', () => {
   it('loads and trains on math problems; a trajectory shows the policy text and its reward', async () => {
@@ -42,7 +38,7 @@ describe.skipIf(models.length === 0)('the built-in model in the browser', () => 
     ]) await page.fill(`input[aria-label="${field}"]`, value);
     await page.waitForSelector('[data-testid="setup-ready"]');
     await page.getByRole('button', { name: 'Start training' }).click();
-    await expect.poll(stepsDone, { timeout: 420_000, interval: 1000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(steps, { timeout: 420_000, interval: 1000 }).toBeGreaterThanOrEqual(2);
     expect(await page.locator('.runs tbody tr').first().textContent()).toContain(models[0]!.name);
     await expect.poll(async () => Number(await page.getAttribute('.chart[data-chart="reward"]', 'data-points')), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: screenshotPath('studio-default-model-training'), fullPage: true });

@@ -3,7 +3,7 @@
 // live charts, the run list and the inspector. A long-task observer records every task > 50 ms from
 // the Start click to the Stop; the worst is reported (the goal: never more than 50 ms).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screenshotPath, openStudio, takeLongTasks, type Studio } from '../helpers/browser.ts';
+import { screenshotPath, openStudio, stepsDone, takeLongTasks, type Studio } from '../helpers/browser.ts';
 
 let studio: Studio;
 const errors: string[] = [];
@@ -15,11 +15,7 @@ afterAll(async () => {
   await studio?.close();
 });
 
-const stepsDone = async () => {
-  const text = (await studio.page.textContent('[data-testid="step-progress"]').catch(() => null)) ?? '';
-  const m = /step (\d+) \/ (\d+)/.exec(text);
-  return m ? Number(m[1]) : 0;
-};
+const steps = () => stepsDone(studio.page);
 
 describe('built studio under a training run', () => {
   it('keeps main-thread tasks short while training, browsing rollouts and tuning rewards', async () => {
@@ -40,7 +36,7 @@ describe('built studio under a training run', () => {
     };
 
     await page.getByRole('button', { name: 'Start training' }).click();
-    await expect.poll(stepsDone, { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(8);
+    await expect.poll(steps, { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(8);
     await collect('training');
     // PPO's value-loss chart appears beside the others
     await page.waitForSelector('.chart[data-chart="value-loss"]');
@@ -57,8 +53,8 @@ describe('built studio under a training run', () => {
     await page.getByRole('button', { name: 'per-turn' }).click();
     await collect('tuner');
     await page.getByRole('button', { name: 'Training', exact: true }).click();
-    const at = await stepsDone();
-    await expect.poll(stepsDone, { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(at + 4);
+    const at = await steps();
+    await expect.poll(steps, { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(at + 4);
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await expect.poll(() => page.locator('.runs tbody tr').first().textContent(), { timeout: 120_000 }).toMatch(/stopped/);
     await collect('training again, stop');

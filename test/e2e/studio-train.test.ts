@@ -5,7 +5,7 @@
 // Long tasks on the main thread are measured throughout (PerformanceObserver) and reported.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screenshotPath, openStudio, takeLongTasks, type Studio } from '../helpers/browser.ts';
+import { screenshotPath, openStudio, stepsDone, takeLongTasks, type Studio } from '../helpers/browser.ts';
 
 let studio: Studio;
 const errors: string[] = [];
@@ -24,11 +24,7 @@ const collectLongTasks = async (keep = true) => {
   if (keep) allLongTasks.push(...t);
   return t;
 };
-const stepsDone = async () => {
-  const text = (await studio.page.textContent('[data-testid="step-progress"]').catch(() => null)) ?? '';
-  const m = /step (\d+) \/ (\d+)/.exec(text);
-  return m ? Number(m[1]) : 0;
-};
+const doneSteps = () => stepsDone(studio.page);
 
 describe('studio training run', () => {
   it('offers the built-in model (or says plainly there is none) and sets up the tiny random model with validation', async () => {
@@ -66,9 +62,9 @@ describe('studio training run', () => {
     await collectLongTasks(false);
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.waitForSelector('[data-testid="step-progress"]', { timeout: 120_000 });
-    await expect.poll(stepsDone, { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(doneSteps, { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(2);
     const first = Number(await page.getAttribute('.chart[data-chart="reward"]', 'data-points'));
-    await expect.poll(stepsDone, { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(5);
+    await expect.poll(doneSteps, { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(5);
     await expect.poll(async () => Number(await page.getAttribute('.chart[data-chart="reward"]', 'data-points')), { timeout: 10_000 }).toBeGreaterThan(first);
     expect(await page.textContent('[data-testid="step-progress"]')).toMatch(/step \d+ \/ 40/);
     expect(await page.textContent('[data-testid="live-status"]')).toMatch(/running/);
@@ -93,7 +89,7 @@ describe('studio training run', () => {
     const { page } = studio;
     await collectLongTasks();
     await page.getByRole('button', { name: 'Training', exact: true }).click();
-    const before = await stepsDone();
+    const before = await doneSteps();
     const runId = (await page.locator('.runs tbody tr').first().getAttribute('data-run'))!;
     await page.reload();
     await page.waitForSelector('.adapter[data-status="ready"], .adapter[data-status="unavailable"]', { timeout: 90_000 });
@@ -107,8 +103,8 @@ describe('studio training run', () => {
     expect(await resume.isEnabled()).toBe(true);
     await resume.click();
     // the stored metrics are shown at once, then new steps arrive from the checkpoint on
-    await expect.poll(stepsDone, { timeout: 30_000 }).toBeGreaterThanOrEqual(before);
-    await expect.poll(stepsDone, { timeout: 120_000, interval: 500 }).toBeGreaterThan(Math.max(before, checkpoint + 2));
+    await expect.poll(doneSteps, { timeout: 30_000 }).toBeGreaterThanOrEqual(before);
+    await expect.poll(doneSteps, { timeout: 120_000, interval: 500 }).toBeGreaterThan(Math.max(before, checkpoint + 2));
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/running/);
     const steps = (await page.evaluate(`(async () => {
       const { RunStore } = await import('/src/persist/run-store.ts');

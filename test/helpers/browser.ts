@@ -120,3 +120,10 @@ export async function openStudio(errors: string[], opts: { production?: boolean 
 export function takeLongTasks(page: Page): Promise<number[]> {
   return page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0));
 }
+
+/** Steps done by the live run, read from the Training panel's progress line (0 before it shows). */
+export async function stepsDone(page: Page): Promise<number> {
+  const text = (await page.textContent('[data-testid="step-progress"]').catch(() => null)) ?? '';
+  const m = /step (\d+) \/ (\d+)/.exec(text);
+  return m ? Number(m[1]) : 0;
+}

@@ -1,4 +1,5 @@
 // The README written beside a made listener: how it was made and what it measurably hears.
+import { CTC_ALPHABET } from '../listening/corpus.ts';
 import type { ListenerReport, MakeListenerOptions } from './make.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -12,7 +13,7 @@ export function listenerReadme(r: ListenerReport, o: Pick<MakeListenerOptions, '
 
 The project's own speech encoder, made by \`npm run tarl -- make-speech-encoder --config ${r.preset} --device ${o.device} --seed ${o.seed}\`:
 Whisper log-mel (80 × 100 frames/s) → Conv1d+GELU stack (first layer stride 4) → Linear → encoder frames
-(what the projector reads) → Linear → CTC logits over \`${' abcdefghijklmnopqrstuvwxyz0123456789.@'}\` + blank.
+(what the projector reads) → Linear → CTC logits over \`${CTC_ALPHABET}\` + blank.
 \`encoder.onnx\` has both outputs (\`frames\`, \`ctc_logits\`); \`listener.safetensors\` holds the same weights.
 
 | | |
