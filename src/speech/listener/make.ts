@@ -9,7 +9,7 @@ import { loadRetailData } from '../../rollout/node-data.ts';
 import { CTC_ALPHABET } from '../listening/corpus.ts';
 import { ctcGreedyDecode } from '../listening/ctc.ts';
 import { listeningDatasets } from '../listening/datasets.ts';
-import type { FeatureSet } from '../listening/features.ts';
+import { melFirst, type FeatureSet } from '../listening/features.ts';
 import { createOnnxSession, runOnnxEncoder } from '../onnx/runtime.ts';
 import { exportListenerOnnx } from '../onnx/listener-export.ts';
 import { initListener, listenerParamCount, listenerShapes, LISTENER_SMALL, type ListenerConfig, type ListenerParams } from './config.ts';
@@ -136,9 +136,7 @@ export async function makeListener(o: MakeListenerOptions): Promise<ListenerRepo
   // the listening test runs the exported model, as the studio will
   const session = await createOnnxSession(onnx);
   const listening = await listeningTest(async (mel, T) => {
-    const first = new Float32Array(mel.length);
-    for (let t = 0; t < T; t++) for (let m = 0; m < c.nMels; m++) first[m * T + t] = mel[t * c.nMels + m]!;
-    const r = await runOnnxEncoder(session, first, c.nMels, T, 'ctc_logits');
+    const r = await runOnnxEncoder(session, melFirst(mel, T, c.nMels), c.nMels, T, 'ctc_logits');
     return ctcGreedyDecode(r.frames, r.T, r.dim);
   }, data.heldOut);
   const report: ListenerReport = {

@@ -34,6 +34,20 @@ export interface FeatureSet {
   data: Float32Array;
 }
 
+/** Whisper's [nMels × frames] layout → time-major rows (frames × nMels), what the listener engines read. */
+export function timeMajorMel(data: ArrayLike<number>, frames: number, nMels: number): Float32Array {
+  const out = new Float32Array(frames * nMels);
+  for (let c = 0; c < nMels; c++) for (let t = 0; t < frames; t++) out[t * nMels + c] = data[c * frames + t]!;
+  return out;
+}
+
+/** Time-major rows → Whisper's [nMels × frames] layout, what the ONNX encoders take. */
+export function melFirst(rows: ArrayLike<number>, frames: number, nMels: number): Float32Array {
+  const out = new Float32Array(frames * nMels);
+  for (let t = 0; t < frames; t++) for (let c = 0; c < nMels; c++) out[c * frames + t] = rows[t * nMels + c]!;
+  return out;
+}
+
 export async function renderFeatureSet(tts: SpeechSynthesizer, specs: readonly UtteranceSpec[], onProgress?: (done: number, total: number) => void): Promise<FeatureSet> {
   const mel = new LogMelExtractor();
   const nMels = mel.config.nMels;
@@ -43,9 +57,7 @@ export async function renderFeatureSet(tts: SpeechSynthesizer, specs: readonly U
   for (const [i, s] of specs.entries()) {
     const r = await tts.render({ text: s.text, ...s.id, preset: s.preset });
     const m = mel.extract(r.pcm);
-    const rowsOf = new Float32Array(m.frames * nMels);
-    for (let c = 0; c < nMels; c++) for (let t = 0; t < m.frames; t++) rowsOf[t * nMels + c] = m.data[c * m.frames + t]!;
-    chunks.push(rowsOf);
+    chunks.push(timeMajorMel(m.data, m.frames, nMels));
     entries.push({ text: s.text, label: s.label, ...(s.kind ? { kind: s.kind } : {}), preset: s.preset, offset: rows, frames: m.frames, durationS: r.durationS });
     rows += m.frames;
     onProgress?.(i + 1, specs.length);

@@ -8,6 +8,7 @@ import { gelu, geluBackward } from '../../../src/reference/gelu.ts';
 import { initListener, listenerFrames, type ListenerConfig, type ListenerParams } from '../../../src/speech/listener/config.ts';
 import { listenerBackward, listenerForward, zeroGrads } from '../../../src/speech/listener/cpu.ts';
 import { ctcLoss } from '../../../src/speech/listening/ctc.ts';
+import { melFirst, timeMajorMel } from '../../../src/speech/listening/features.ts';
 
 const CONFIG: ListenerConfig = {
   nMels: 6,
@@ -113,11 +114,11 @@ describe('listener exported to ONNX', () => {
     const session = await createOnnxSession(exportListenerOnnx(CONFIG, params));
     for (const T of [31, 64]) {
       const mel = Float32Array.from({ length: T * CONFIG.nMels }, () => random() * 2 - 1);
-      const melFirst = new Float32Array(mel.length); // ONNX input is [nMels, frames], as Whisper's
-      for (let t = 0; t < T; t++) for (let m = 0; m < CONFIG.nMels; m++) melFirst[m * T + t] = mel[t * CONFIG.nMels + m]!;
+      const first = melFirst(mel, T, CONFIG.nMels); // ONNX input is [nMels, frames], as Whisper's
+      expect(timeMajorMel(first, T, CONFIG.nMels)).toEqual(mel);
       const a = listenerForward(CONFIG, params, mel, T);
-      const frames = await runOnnxEncoder(session, melFirst, CONFIG.nMels, T, 'frames');
-      const logits = await runOnnxEncoder(session, melFirst, CONFIG.nMels, T, 'ctc_logits');
+      const frames = await runOnnxEncoder(session, first, CONFIG.nMels, T, 'frames');
+      const logits = await runOnnxEncoder(session, first, CONFIG.nMels, T, 'ctc_logits');
       expect([frames.T, frames.dim, logits.dim]).toEqual([a.Tprime, CONFIG.outDim, CONFIG.vocab]);
       close(frames.frames, a.frames, 1e-4, `frames T=${T}`);
       close(logits.frames, a.logits, 1e-4, `logits T=${T}`);
