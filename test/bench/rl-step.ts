@@ -15,9 +15,7 @@ import { ToyToolSuite } from '../../src/rl/trainer/toy-suite.ts';
 import { RlTrainer } from '../../src/rl/trainer/trainer.ts';
 import type { StepEvent } from '../../src/rl/metrics.ts';
 import type { BenchResult } from './types.ts';
-import { acquireGpu } from '../../src/gpu/device.ts';
-import { KernelRunner } from '../../src/gpu/runner.ts';
-import { GpuTrainEngine } from '../../src/rl/trainer/engine-gpu.ts';
+import { createGpuTrainEngine } from '../../src/rl/trainer/engine-gpu.ts';
 
 function flag(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
@@ -47,7 +45,7 @@ export default async function (args: string[]): Promise<BenchResult> {
   });
   const suite = new ToyToolSuite({ vocabSize: shape.vocabSize, eosTokenIds: [], promptTokens: prompt });
   const trainer = new RlTrainer({ config, weights, suites: { retail: suite }, makeBackend: (w) => createBackend(w, device),
-    makeEngine: trainDevice === 'webgpu' ? async (_m, adapter) => GpuTrainEngine.create(new KernelRunner(await acquireGpu()), weights, adapter) : undefined,
+    makeEngine: trainDevice === 'webgpu' ? (_m, adapter) => createGpuTrainEngine(weights, adapter) : undefined,
   });
   const rows: Record<string, string | number>[] = [];
   const events: StepEvent[] = [];
