@@ -7,7 +7,7 @@ import { TRAJECTORY_VERSION, type Trajectory } from '../../rollout/trajectory.ts
 import { mathReward } from '../math/extract.ts';
 import { generateProblem, mathPrompt, type MathProblem } from '../math/generator.ts';
 import type { SampledTask } from '../sampler.ts';
-import type { EpisodeSuite, PolicyRun } from './types.ts';
+import { groupGenerateOptions, type EpisodeSuite, type PolicyRun } from './types.ts';
 
 export interface MathSuiteOptions {
   /** Qwen3 templates: false renders an empty <think></think>. */
@@ -35,14 +35,7 @@ export class MathSuite implements EpisodeSuite {
     const text = this.tokenizer.applyChatTemplate([{ role: 'user', content: question }], { addGenerationPrompt: true, enableThinking: this.options.enableThinking });
     const prompt = this.tokenizer.encode(text);
     const started = Date.now();
-    const results = await policy.backend.generate(Array.from({ length: groupSize }, () => prompt), {
-      maxNewTokens: policy.maxNewTokens,
-      temperature: policy.temperature,
-      greedy: policy.temperature === 0,
-      topP: policy.topP,
-      seed: policy.seed,
-      stopTokenIds: this.tokenizer.eosTokenIds,
-    });
+    const results = await policy.backend.generate(Array.from({ length: groupSize }, () => prompt), groupGenerateOptions(policy, this.tokenizer.eosTokenIds));
     return results.map((r, k) => {
       const raw = this.tokenizer.decode(r.tokens);
       return mathTrajectory(problem, question, prompt, r.tokens, r.logprobs, r.finishReason, raw, policy.seed + k, started);

@@ -7,7 +7,7 @@
 import { parseAssistantOutput } from '../../model/tool-calls.ts';
 import { TRAJECTORY_VERSION, type Trajectory, type Turn } from '../../rollout/trajectory.ts';
 import type { SampledTask } from '../sampler.ts';
-import type { EpisodeSuite, PolicyRun } from './types.ts';
+import { groupGenerateOptions, type EpisodeSuite, type PolicyRun } from './types.ts';
 
 export const TOY_TOOL_TOKEN = 4;
 export const TOY_WRONG_TOOL_TOKEN = 5;
@@ -73,14 +73,7 @@ export class ToyToolSuite implements EpisodeSuite {
     const prompt = this.prompt(index);
     const orderId = `#W${String(1000000 + index)}`;
     const started = Date.now();
-    const results = await policy.backend.generate(Array.from({ length: groupSize }, () => prompt), {
-      maxNewTokens: policy.maxNewTokens,
-      temperature: policy.temperature,
-      greedy: policy.temperature === 0,
-      topP: policy.topP,
-      seed: policy.seed,
-      stopTokenIds: this.o.eosTokenIds,
-    });
+    const results = await policy.backend.generate(Array.from({ length: groupSize }, () => prompt), groupGenerateOptions(policy, this.o.eosTokenIds));
     return results.map((r, k): Trajectory => {
       const raw = this.decode(r.tokens, orderId);
       const parsed = parseAssistantOutput(raw);

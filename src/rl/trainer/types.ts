@@ -1,6 +1,6 @@
 // What the RL trainer needs from the world, behind small interfaces so the same loop trains on the
 // τ-bench retail sandbox, on math problems, and on the toy tool-call episode of the learning test.
-import type { InferenceBackend } from '../../model/backend.ts';
+import type { GenerateOptions, InferenceBackend } from '../../model/backend.ts';
 import type { Trajectory } from '../../rollout/trajectory.ts';
 import type { TaskKind } from '../metrics.ts';
 import type { SampledTask } from '../sampler.ts';
@@ -13,6 +13,18 @@ export interface PolicyRun {
   maxNewTokens: number;
   /** Seed of this group: rollout k derives its sampling seed from seed and k. */
   seed: number;
+}
+
+/** Generation options for the G samples of one prompt under the run's sampling settings. */
+export function groupGenerateOptions(policy: PolicyRun, stopTokenIds: number[]): GenerateOptions {
+  return {
+    maxNewTokens: policy.maxNewTokens,
+    temperature: policy.temperature,
+    greedy: policy.temperature === 0,
+    topP: policy.topP,
+    seed: policy.seed,
+    stopTokenIds,
+  };
 }
 
 /**
