@@ -3,6 +3,7 @@
 // seed) and the frame counts on the way from 16 kHz samples to audio tokens, through the project's
 // listener (LISTENER_SMALL, 100 → 25 frames/s) and, for comparison, a Whisper-style encoder (50 /s).
 import type { Trajectory } from '../rollout/trajectory.ts';
+import { STOP_TOKEN } from '../rollout/types.ts';
 import { audioFrameMath, audioTokenCount, DEFAULT_STACK } from './frames.ts';
 import { LISTENER_SMALL, listenerFrames, type ListenerConfig } from './listener/config.ts';
 import type { SpeechTurnId } from './voice.ts';
@@ -50,11 +51,8 @@ export function turnSpeechStatsTitle(s: TurnSpeechStats): string {
   ].join('\n');
 }
 
-/** τ-bench's end-of-conversation marker (USER_STOP in sandbox/retail/env.ts, not imported here: that would
- * bring the sandbox into the studio's bundle). A user message containing it ends the episode, so the
- * policy never hears it: it gets no speech. */
-export const USER_STOP_MARKER = '###STOP###';
-export const isSpokenUserTurn = (text: string) => !text.includes(USER_STOP_MARKER) && text.trim() !== '';
+/** A user message with τ-bench's end-of-conversation marker ends the episode, so the policy never hears it: it gets no speech. */
+export const isSpokenUserTurn = (text: string) => !text.includes(STOP_TOKEN) && text.trim() !== '';
 
 /** The seed ids of a trajectory's user turn: task "split#index", the user-turn index (0-based), the rollout's seed. */
 export function userTurnSpeechId(t: Pick<Trajectory, 'task' | 'seed'>, userTurn: number): SpeechTurnId {

@@ -10,7 +10,8 @@ import type { PresetName } from '../../src/speech/presets.ts';
 import { USER_STOP } from '../../src/sandbox/retail/env.ts';
 import { speakableText } from '../../src/speech/speakable.ts';
 import { SpeechSynthesizer } from '../../src/speech/tts.ts';
-import { turnSpeechStats, USER_STOP_MARKER, userTurnSpeechId } from '../../src/speech/turn-speech.ts';
+import { STOP_TOKEN } from '../../src/rollout/types.ts';
+import { turnSpeechStats, userTurnSpeechId } from '../../src/speech/turn-speech.ts';
 import { openStudio, screenshotPath, type Studio } from '../helpers/browser.ts';
 import { realEpisodes } from '../unit/studio/episode-fixture.ts';
 
@@ -77,7 +78,7 @@ describe('hear a user turn', () => {
     expect(userTexts.length).toBeGreaterThan(1);
     // every user turn but the stop marker (it ends the episode, the policy never hears it) can be heard
     expect(userTexts.at(-1)).toBe(USER_STOP);
-    expect(USER_STOP_MARKER).toBe(USER_STOP);
+    expect(STOP_TOKEN).toBe(USER_STOP);
     expect(await page.locator('.transcript .turn.user .hear-button').count()).toBe(userTexts.length - 1);
     expect(await userTurn(userTexts.length - 1).locator('.hear').count()).toBe(0);
 
