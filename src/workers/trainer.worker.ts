@@ -47,11 +47,9 @@ export interface TrainerStartSpec {
   model: ModelSpec;
   /** 'toy': the one-turn tool-call episode (src/rl/trainer/toy-suite.ts); 'retail': τ-bench retail (+ math). */
   task: 'retail' | 'toy';
-  /** Where the rollouts run. */
+  /** Where the rollouts and the training step run: webgpu (WGSL engine and GpuTrainer) or cpu
+   * (float64). Both resume exactly from their checkpoints. */
   device: DeviceKind;
-  /** Where the training forward/backward and AdamW run: webgpu (WGSL GpuTrainer) or cpu (float64);
-   * default: the rollouts' device. Both resume exactly from their checkpoints. */
-  trainDevice?: DeviceKind;
   /** Needed when config.episode.judge / episode.user is "openai". */
   judgeEndpoint?: EndpointSpec;
   userEndpoint?: EndpointSpec;
@@ -168,7 +166,7 @@ const api = {
       const trainer = new RlTrainer({
         config, weights, suites, judge: retail?.sims.judge,
         makeBackend: (w) => createBackend(w, spec.device), baseModel: source.name,
-        makeEngine: (spec.trainDevice ?? spec.device) === 'webgpu' ? (_model, adapter, optimizer) => createGpuTrainEngine(weights, adapter, optimizer) : undefined,
+        makeEngine: spec.device === 'webgpu' ? (_model, adapter, optimizer) => createGpuTrainEngine(weights, adapter, optimizer) : undefined,
         onEvent: (e) => cb.onEvent(e),
         onTrajectories: cb.onTrajectories ? (s, g) => cb.onTrajectories!(s, g) : undefined,
       });
