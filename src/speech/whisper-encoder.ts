@@ -13,7 +13,7 @@
 //   [batch_size, "encoder_sequence_length / 2", d_model]. d_model: tiny 384, base 512 (Whisper configs).
 import { urlSource, type DownloadProgress } from '../model/load-browser.ts';
 import { audioFrameMath, type AudioFrameMath } from './frames.ts';
-import { LogMelExtractor, WHISPER_LOG_MEL, type LogMel } from './logmel.ts';
+import { LogMelExtractor, WHISPER_LOG_MEL } from './logmel.ts';
 import { createOnnxSession, runOnnxEncoder, type OnnxSession } from './onnx/runtime.ts';
 
 /** Whisper's encoder only takes 30 s: 480 000 samples → 3000 mel frames → 1500 encoder frames. */
@@ -203,28 +203,6 @@ export async function loadWhisperEncoder(options: LoadWhisperEncoderOptions): Pr
   return makeEncoder(url, spec, session, bytes.byteLength, false);
 }
 
-/** Equal, bit for bit, to `extractor.extract(pcm, { padToSamples: windowSamples })`, without the DFTs
- * over the zero padding (a 2 s turn: 200 + a few frames instead of 3000, ≈ 15× less work). A frame
- * whose window lies wholly in the padding has power 0 → log10(1e-10), so after the clamp every such
- * frame holds the same value; the padding's -10 also takes part in the max, as in the full pass. */
-export function paddedWhisperLogMel(extractor: LogMelExtractor, pcm: Float32Array, windowSamples: number): LogMel {
-  const { hop, nFft } = extractor.config;
-  const half = nFft / 2;
-  const firstSilent = Math.ceil((pcm.length + half) / hop); // first frame starting at or after the audio's end
-  const frames = Math.floor(windowSamples / hop);
-  // Frames 0..firstSilent must see the same samples as in the full pass: no reflection at the short end.
-  const shortSamples = (firstSilent + 2) * hop;
-  if (shortSamples >= windowSamples || pcm.length > windowSamples) return extractor.extract(pcm, { padToSamples: windowSamples });
-  const short = extractor.extract(pcm, { padToSamples: shortSamples });
-  const data = new Float32Array(short.nMels * frames);
-  for (let m = 0; m < short.nMels; m++) {
-    const row = short.data.subarray(m * short.frames, m * short.frames + firstSilent + 1);
-    data.set(row, m * frames);
-    data.fill(row[firstSilent]!, m * frames + firstSilent + 1, (m + 1) * frames);
-  }
-  return { data, nMels: short.nMels, frames };
-}
-
 function makeEncoder(url: string, spec: WhisperEncoderSpec, session: OnnxSession, byteLength: number, fromCache: boolean): WhisperEncoder {
   let extractor: LogMelExtractor | undefined;
   const windowSamples = spec.inputFrames * WHISPER_LOG_MEL.hop;
@@ -239,7 +217,7 @@ function makeEncoder(url: string, spec: WhisperEncoderSpec, session: OnnxSession
         throw new Error(`whisper: ${pcm16k.length} samples (${(pcm16k.length / WHISPER_LOG_MEL.sampleRate).toFixed(2)} s) exceed the encoder's ${windowSamples / WHISPER_LOG_MEL.sampleRate} s window; split the audio first`);
       }
       extractor ??= new LogMelExtractor({ ...WHISPER_LOG_MEL, nMels: spec.nMels });
-      const mel = paddedWhisperLogMel(extractor, pcm16k, windowSamples);
+      const mel = extractor.extract(pcm16k, { padToSamples: windowSamples }); // silent frames cost no DFTs
       const out = await runOnnxEncoder(session, mel.data, mel.nMels, mel.frames, spec.outputName);
       if (out.T !== spec.outputFrames) throw new Error(`whisper: ${url} returned ${out.T} frames for ${mel.frames} mel frames, expected ${spec.outputFrames}`);
       if (spec.dModel !== undefined && out.dim !== spec.dModel) throw new Error(`whisper: ${url} returned width ${out.dim}, expected d_model ${spec.dModel}`);

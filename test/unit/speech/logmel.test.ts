@@ -93,6 +93,19 @@ describe('Whisper log-mel extractor', () => {
     expect(c.ok, `rel ${c.relError}`).toBe(true);
   });
 
+  it('silent frames (zero padding) skip the DFT and still equal the naive DFT; padded silence is -1.5 everywhere', () => {
+    for (const n of [150, 2_345]) {
+      const x = new Float32Array(n + 9_000); // audio, then 9000 zeros: the last frames read only zeros
+      x.set(randomArray(n, n, 0.5));
+      const { power } = extractor.powerSpectrogram(x);
+      const c = compare(power, naivePower(x, 400, 160).flat(), 1e-10);
+      expect(c.ok, `${n} samples: rel ${c.relError}`).toBe(true);
+      expect(power.subarray(power.length - 201).every((p) => p === 0)).toBe(true);
+    }
+    // silence padded to 30 s: (log10(1e-10) + 4) / 4 in every bin
+    expect(extractor.extract(new Float32Array(0), { padToSamples: 480_000 }).data.every((v) => v === -1.5)).toBe(true);
+  });
+
   it('a bin-centred sine of amplitude A has power (A·N/4)² in its bin', () => {
     const A = 0.5;
     const x = Float32Array.from({ length: 8_000 }, (_, i) => A * Math.sin((2 * Math.PI * 1000 * i) / 16_000));
