@@ -19,6 +19,13 @@ export interface StepReport {
   skipped?: 'non-finite loss' | 'non-finite gradient';
 }
 
+/** Moments and step count: what a checkpoint needs to resume AdamW exactly. */
+export interface AdamWSnapshot {
+  step: number;
+  m: Map<string, Float64Array>;
+  v: Map<string, Float64Array>;
+}
+
 export class CpuAdamW {
   private m = new Map<string, Float64Array>();
   private v = new Map<string, Float64Array>();
@@ -57,6 +64,23 @@ export class CpuAdamW {
       adamwUpdate(p, g, this.m.get(k)!, this.v.get(k)!, this.t, this.opts, scale);
     }
     return { applied: true, step: this.t, gradNorm: norm, clipScale: scale };
+  }
+
+  /** The live moments (not copies) and the step count. */
+  snapshot(): AdamWSnapshot {
+    return { step: this.t, m: this.m, v: this.v };
+  }
+
+  restore(s: AdamWSnapshot): void {
+    if (!Number.isInteger(s.step) || s.step < 0) throw new Error(`AdamW.restore: bad step ${s.step}`);
+    for (const [k, p] of this.params) {
+      const m = s.m.get(k);
+      const v = s.v.get(k);
+      if (!m || !v || m.length !== p.length || v.length !== p.length) throw new Error(`AdamW.restore: the checkpoint has no moments of the right size for "${k}"`);
+      this.m.get(k)!.set(m);
+      this.v.get(k)!.set(v);
+    }
+    this.t = s.step;
   }
 }
 
