@@ -3,7 +3,7 @@
 // INTERFACE (stable; the WebGPU engine in src/model/gpu/engine.ts implements it):
 //   interface InferenceBackend {
 //     readonly config: ModelConfig; readonly device: DeviceKind;
-//     logits(tokens: number[]): Promise<Float32Array[]>          // full-sequence forward, no cache; one row (V) per token
+//     logits(tokens: number[], embeddings?): Promise<Float32Array[]>   // full-sequence forward, no cache; one row (V) per token
 //     generate(prompts: number[][], opts: GenerateOptions): Promise<GenerateResult[]>   // KV-cache decode, batched
 //     dispose(): void }
 //   createBackend(weights: ModelWeights, device: DeviceKind, options?: BackendOptions): Promise<InferenceBackend>
@@ -38,6 +38,39 @@ export interface GenerateOptions {
   stopStrings?: string[];
   /** Needed when stopStrings is non-empty: decodes a sequence's new tokens to text. */
   decode?: (tokens: number[]) => string;
+  /**
+   * Per prompt (aligned with `prompts`; null for a text-only prompt): rows that replace the prompt's
+   * token embeddings — speech turns, whose projected audio tokens sit at <|audio_*|> placeholders.
+   * Only the CPU backend splices today; the WebGPU engine refuses such prompts.
+   */
+  promptEmbeddings?: readonly (EmbeddingRows | null | undefined)[];
+}
+
+/** Replacement input embeddings: row i (hiddenSize values, row-major) goes at `positions[i]`. */
+export interface EmbeddingRows {
+  positions: readonly number[];
+  rows: ArrayLike<number>;
+}
+
+/** Clear errors for rows that do not fit a sequence of `length` positions of width `D`. */
+export function checkEmbeddingRows(e: EmbeddingRows, length: number, D: number, what: string): void {
+  const seen = new Set<number>();
+  e.positions.forEach((p, i) => {
+    if (!Number.isInteger(p) || p < 0 || p >= length) throw new Error(`${what}: embedding row ${i} targets position ${p}, outside the ${length} positions`);
+    if (seen.has(p)) throw new Error(`${what}: position ${p} is replaced twice`);
+    seen.add(p);
+  });
+  if (e.rows.length !== e.positions.length * D) {
+    throw new Error(`${what}: ${e.positions.length} replaced positions need ${e.positions.length * D} values (hidden size ${D}), got ${e.rows.length}`);
+  }
+  for (let i = 0; i < e.rows.length; i++) if (!Number.isFinite(e.rows[i])) throw new Error(`${what}: embedding rows hold a non-finite value at ${i}`);
+}
+
+/** Overwrites rows of x (length × D) in place. */
+export function applyEmbeddingRows(x: Float64Array | Float32Array, e: EmbeddingRows, D: number): void {
+  e.positions.forEach((p, i) => {
+    for (let d = 0; d < D; d++) x[p * D + d] = e.rows[i * D + d]!;
+  });
 }
 
 export interface GenerateResult {
@@ -51,7 +84,8 @@ export interface GenerateResult {
 export interface InferenceBackend {
   readonly config: ModelConfig;
   readonly device: DeviceKind;
-  logits(tokens: number[]): Promise<Float32Array[]>;
+  /** `embeddings` replaces rows of the token embeddings (speech); the WebGPU engine refuses it. */
+  logits(tokens: number[], embeddings?: EmbeddingRows | null): Promise<Float32Array[]>;
   generate(prompts: number[][], opts: GenerateOptions): Promise<GenerateResult[]>;
   dispose(): void;
 }

@@ -1,7 +1,7 @@
 // The CPU InferenceBackend (`--device cpu`): the float64 reference forward pass, a KV cache per
 // sequence, and the shared sampling/stop rules (sampling.ts, stopping.ts), so its generations are the
 // ones the WebGPU engine must reproduce.
-import type { BackendOptions, GenerateOptions, GenerateResult, InferenceBackend } from '../backend.ts';
+import type { BackendOptions, EmbeddingRows, GenerateOptions, GenerateResult, InferenceBackend } from '../backend.ts';
 import type { ModelConfig } from '../config.ts';
 import { resolveSampling, sampleFromLogits, samplingUniform } from '../sampling.ts';
 import { StopChecker } from '../stopping.ts';
@@ -25,13 +25,16 @@ export class CpuBackend implements InferenceBackend {
     this.config = weights.config;
   }
 
-  async logits(tokens: number[]): Promise<Float32Array[]> {
+  async logits(tokens: number[], embeddings?: EmbeddingRows | null): Promise<Float32Array[]> {
     checkTokens(tokens, this.config.vocabSize, 'logits');
-    return this.model.forward(tokens, null, 'all').map((r) => Float32Array.from(r));
+    return this.model.forward(tokens, null, 'all', embeddings).map((r) => Float32Array.from(r));
   }
 
   async generate(prompts: number[][], opts: GenerateOptions): Promise<GenerateResult[]> {
     const params = resolveSampling(opts);
+    if (opts.promptEmbeddings && opts.promptEmbeddings.length !== prompts.length) {
+      throw new Error(`generate: ${prompts.length} prompts but ${opts.promptEmbeddings.length} promptEmbeddings entries`);
+    }
     const results: GenerateResult[] = [];
     // Sequences are independent (their own cache, stop state and random stream), so running them one
     // after another gives exactly what advancing them together would.
@@ -45,12 +48,13 @@ export class CpuBackend implements InferenceBackend {
       const logprobs: number[] = [];
       const cache = this.model.newCache();
       let next = prompt;
+      const spliced = opts.promptEmbeddings?.[b] ?? null;
       for (let step = 0; !stop.done; step++) {
         if (cache.length + next.length > this.config.maxPositionEmbeddings) {
           stop.finishReason = 'length';
           break;
         }
-        const [row] = this.model.forward(next, cache, 'last');
+        const [row] = this.model.forward(next, cache, 'last', step === 0 ? spliced : null);
         const { token, logprob } = sampleFromLogits(row!, params, samplingUniform(params.seed, b, step));
         logprobs.push(logprob);
         stop.push(token);

@@ -11,6 +11,7 @@ import { rmsnorm } from '../../reference/rmsnorm.ts';
 import { applyRope } from '../../reference/rope.ts';
 import { swiglu } from '../../reference/swiglu.ts';
 import { linear } from './linear.ts';
+import { applyEmbeddingRows, checkEmbeddingRows, type EmbeddingRows } from '../backend.ts';
 
 interface LayerWeights {
   inputNorm: Float32Array;
@@ -103,8 +104,9 @@ export class CpuTransformer {
   /**
    * Runs `tokens` at positions cache.length.. (0.. without a cache) and returns the logits (float64,
    * V per row) of the rows selected by `logitRows` ('all' or 'last'). With a cache, K/V are appended.
+   * `embeddings` replaces the token embeddings at its positions (indices into `tokens`).
    */
-  forward(tokens: number[], cache: KvCache | null, logitRows: 'all' | 'last'): Float64Array[] {
+  forward(tokens: number[], cache: KvCache | null, logitRows: 'all' | 'last', embeddings?: EmbeddingRows | null): Float64Array[] {
     const c = this.config;
     const T = tokens.length;
     if (T === 0) throw new Error('forward: no tokens');
@@ -117,6 +119,10 @@ export class CpuTransformer {
     const kvRow = KV * hd;
     cache?.reserve(T);
     let x: Float64Array = embeddingGather(this.embed, tokens, c.vocabSize, D);
+    if (embeddings) {
+      checkEmbeddingRows(embeddings, T, D, 'forward');
+      applyEmbeddingRows(x, embeddings, D);
+    }
     for (let l = 0; l < c.numLayers; l++) {
       const w = this.layers[l]!;
       const h = rmsnorm(x, w.inputNorm, T, D, c.rmsNormEps);

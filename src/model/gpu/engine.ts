@@ -8,13 +8,15 @@ import { KernelRunner } from '../../gpu/runner.ts';
 import { encodeAll, releaseDispatches, type Dispatch } from '../../kernels/dispatch.ts';
 import { checkTokenIds } from '../../kernels/embedding.ts';
 import { decodeSamples } from '../../kernels/sample.ts';
-import type { BackendOptions, GenerateOptions, GenerateResult, InferenceBackend } from '../backend.ts';
+import type { BackendOptions, EmbeddingRows, GenerateOptions, GenerateResult, InferenceBackend } from '../backend.ts';
 import type { ModelConfig } from '../config.ts';
 import { resolveSampling, type SamplingParams } from '../sampling.ts';
 import { StopChecker } from '../stopping.ts';
 import type { ModelWeights } from '../weights.ts';
 import { GpuForward } from './forward.ts';
 import { destroyWeights, uploadWeights, type GpuWeights, type WeightDtypeChoice } from './gpu-weights.ts';
+
+const SPLICE_UNSUPPORTED = 'the WebGPU engine does not splice input embeddings yet (speech turns): run speech episodes with --device cpu';
 
 export interface GpuBackendOptions extends BackendOptions {
   /** Storage of the matrices: 'auto' = f32 for all-F32 checkpoints, else f16. */
@@ -114,11 +116,13 @@ export class GpuBackend implements InferenceBackend {
     return next;
   }
 
-  logits(tokens: number[]): Promise<Float32Array[]> {
+  logits(tokens: number[], embeddings?: EmbeddingRows | null): Promise<Float32Array[]> {
+    if (embeddings) return Promise.reject(new Error(SPLICE_UNSUPPORTED));
     return this.serial(() => this.logitsNow(tokens));
   }
 
   generate(prompts: number[][], opts: GenerateOptions): Promise<GenerateResult[]> {
+    if (opts.promptEmbeddings?.some((e) => e)) return Promise.reject(new Error(SPLICE_UNSUPPORTED));
     return this.serial(() => this.generateNow(prompts, opts));
   }
 

@@ -33,7 +33,7 @@ export class LockstepBatcher {
     return {
       config: this.inner.config,
       device: this.inner.device,
-      logits: (tokens) => this.inner.logits(tokens),
+      logits: (tokens, embeddings) => this.inner.logits(tokens, embeddings),
       generate: (prompts, opts) => {
         if (prompts.length !== 1) return Promise.reject(new Error(`LockstepBatcher: a member generates one sequence at a time, got ${prompts.length}`));
         if (opts.stopStrings?.length) return this.inner.generate(prompts, opts); // decode callbacks differ per member
@@ -59,7 +59,7 @@ export class LockstepBatcher {
     this.pending = [];
     const groups = new Map<string, Pending[]>();
     for (const p of batch) {
-      const { seed: _seed, decode: _decode, ...rest } = p.opts;
+      const { seed: _seed, decode: _decode, promptEmbeddings: _rows, ...rest } = p.opts;
       const key = JSON.stringify(rest);
       groups.set(key, [...(groups.get(key) ?? []), p]);
     }
@@ -71,7 +71,9 @@ export class LockstepBatcher {
       const seed = fnv1a(g.map((p) => `${p.member}:${p.opts.seed ?? 0}`).join(','));
       try {
         this.calls++;
-        const results = await this.inner.generate(g.map((p) => p.prompt), { ...g[0]!.opts, seed });
+        // Each member's spliced rows (speech) travel with its own prompt.
+        const rows = g.some((p) => p.opts.promptEmbeddings?.[0]) ? g.map((p) => p.opts.promptEmbeddings?.[0] ?? null) : undefined;
+        const results = await this.inner.generate(g.map((p) => p.prompt), { ...g[0]!.opts, seed, promptEmbeddings: rows });
         g.forEach((p, i) => p.resolve([results[i]!]));
       } catch (e) {
         g.forEach((p) => p.reject(e));

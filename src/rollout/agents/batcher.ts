@@ -65,7 +65,8 @@ export class LockstepBatcher {
     this.pending = [];
     const seed = Rng.fromSeed(this.seed).fork(`round-${this.round++}`).nextU32();
     // Shared sampling settings; each member's token budget is respected by the smallest one.
-    const opts: GenerateOptions = { ...batch[0].opts, seed, maxNewTokens: Math.min(...batch.map((p) => p.opts.maxNewTokens)) };
+    const rows = batch.some((p) => p.opts.promptEmbeddings?.[0]) ? batch.map((p) => p.opts.promptEmbeddings?.[0] ?? null) : undefined;
+    const opts: GenerateOptions = { ...batch[0].opts, seed, maxNewTokens: Math.min(...batch.map((p) => p.opts.maxNewTokens)), promptEmbeddings: rows };
     this.batchSizes.push(batch.length);
     this.backend.generate(batch.map((p) => p.prompt), opts).then(
       (results) => batch.forEach((p, i) => p.resolve(results[i])),

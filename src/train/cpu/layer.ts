@@ -9,7 +9,8 @@ import { linearBackward, loraBackward, loraForward } from '../../reference/matmu
 import type { LoraAdapter } from '../lora.ts';
 import { param, type TrainModel } from './params.ts';
 
-export type GradMode = 'lora' | 'full' | 'none';
+/** 'input': back-propagate to the inputs only (no parameter gradients; e.g. into a speech projector). */
+export type GradMode = 'lora' | 'full' | 'input' | 'none';
 
 export interface Grads {
   /** module path → dA (r × in), dB (out × r) */
@@ -130,10 +131,10 @@ export class LayerRunner {
     const lora = this.activeLora(path);
     if (lora && u) {
       const r = this.adapter!.config.r;
-      let g = grads.lora.get(path);
-      if (!g) grads.lora.set(path, (g = { dA: new Float64Array(lora.A.length), dB: new Float64Array(lora.B.length) }));
-      // In full-weight mode the adapter is frozen: only propagate through it.
-      const target = mode === 'lora' ? g : { dA: new Float64Array(lora.A.length), dB: new Float64Array(lora.B.length) };
+      // Outside LoRA mode the adapter is frozen: only propagate through it.
+      const fresh = () => ({ dA: new Float64Array(lora.A.length), dB: new Float64Array(lora.B.length) });
+      let target = mode === 'lora' ? grads.lora.get(path) : fresh();
+      if (!target) grads.lora.set(path, (target = fresh()));
       const dxl = loraBackward(x, u, lora.A, lora.B, dy, T, inF, outF, r, this.adapter!.scale, target);
       for (let i = 0; i < dx.length; i++) dx[i] += dxl[i]!;
     }

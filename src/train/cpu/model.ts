@@ -10,6 +10,8 @@ import { embeddingForward, embeddingBackward } from '../../reference/embedding_b
 import { rmsnormForward, rmsnormBackward } from '../../reference/rmsnorm_backward.ts';
 import { logprobEntropy, logprobEntropyBackward } from '../../reference/logprob.ts';
 import type { LoraAdapter } from '../lora.ts';
+import { logSoftmax } from '../../model/sampling.ts';
+import { applyEmbeddingRows, checkEmbeddingRows, type EmbeddingRows } from '../../model/backend.ts';
 import { cacheBytes, LayerRunner, type GradMode, type Grads, type LayerCache } from './layer.ts';
 import { param, type TrainModel } from './params.ts';
 
@@ -25,16 +27,25 @@ export interface TrainSequence {
    * head) back-propagates through the model with it. Applies whatever the trainable mask says.
    */
   dHidden?: ArrayLike<number>;
+  /** Rows replacing the token embeddings at their positions (speech); their gradient comes back in `inputGrads`. */
+  inputRows?: EmbeddingRows;
+  /**
+   * Soft targets (distillation): at next-token position positions[i] add KL(q_i ‖ p) to the loss, q_i
+   * given as log-probabilities over the vocabulary. Independent of `trainable` and `dLogprob`.
+   */
+  teacher?: { positions: readonly number[]; logprobs: readonly Float64Array[] };
 }
 
 export interface ForwardBackwardOptions {
-  /** 'lora': gradients of the adapter; 'full': of every base weight (adapter frozen); 'none': forward only. */
+  /** 'lora': gradients of the adapter; 'full': of every base weight (adapter frozen); 'input': only of `inputRows`; 'none': forward only. */
   mode?: GradMode;
   entropyCoef?: number;
   /** Keep only each layer's input and recompute the layer in the backward pass. */
   recompute?: boolean;
   /** Return each sequence's final hidden state (after the final RMSNorm) in `hidden`. */
   returnHidden?: boolean;
+  /** Per sequence: next-token positions whose whole log-distribution to return in `distributions`. */
+  distributionsAt?: readonly (readonly number[] | undefined)[];
 }
 
 export interface MemoryReport {
@@ -54,6 +65,12 @@ export interface ForwardBackwardResult {
   memory: MemoryReport;
   /** With returnHidden: per sequence, the final hidden state after the final RMSNorm (T × hiddenSize). */
   hidden?: Float64Array[];
+  /** Per sequence with inputRows (null otherwise): ∂L/∂rows, positions × hiddenSize. */
+  inputGrads?: (Float64Array | null)[];
+  /** With distributionsAt: per sequence, the log-softmax rows at the asked positions. */
+  distributions?: Float64Array[][];
+  /** Σ over sequences of the teacher KL part of `loss`. */
+  teacherKl?: number;
 }
 
 function checkSequence(s: TrainSequence, i: number, V: number, D: number): void {
@@ -65,7 +82,17 @@ function checkSequence(s: TrainSequence, i: number, V: number, D: number): void 
   if (s.dHidden && s.dHidden.length !== n * D && s.dHidden.length !== (n + 1) * D) {
     throw new Error(`trainer: sequence ${i} dHidden has ${s.dHidden.length} entries, expected ${n * D} or ${(n + 1) * D} (positions × hidden size ${D})`);
   }
+  if (s.inputRows) checkEmbeddingRows(s.inputRows, s.tokens.length, D, `trainer: sequence ${i}`);
+  if (s.teacher) {
+    const { positions, logprobs } = s.teacher;
+    if (positions.length !== logprobs.length) throw new Error(`trainer: sequence ${i} teacher has ${positions.length} positions but ${logprobs.length} distributions`);
+    positions.forEach((p, j) => {
+      if (!Number.isInteger(p) || p < 0 || p >= n) throw new Error(`trainer: sequence ${i} teacher position ${p} is outside the ${n} next-token positions`);
+      if (logprobs[j]!.length !== V) throw new Error(`trainer: sequence ${i} teacher distribution ${j} has ${logprobs[j]!.length} entries, expected the vocabulary size ${V}`);
+    });
+  }
 }
+
 
 export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[], opts: ForwardBackwardOptions = {}): ForwardBackwardResult {
   const c = model.config;
@@ -87,14 +114,18 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
   const normW = param(model, 'model.norm.weight');
   const layers = Array.from({ length: c.numLayers }, (_, l) => new LayerRunner(model, adapter, l));
   const result: ForwardBackwardResult = { loss: 0, logprobs: [], entropies: [], grads, memory: { activationBytes: 0, activationBytesWithoutRecompute: 0, savedBytes: 0 } };
+  if (batch.some((s) => s.inputRows)) result.inputGrads = [];
+  if (opts.distributionsAt) result.distributions = [];
+  if (batch.some((s) => s.teacher)) result.teacherKl = 0;
 
-  for (const seq of batch) {
+  for (const [si, seq] of batch.entries()) {
     const T = seq.tokens.length;
     const positions = Array.from({ length: T }, (_, i) => i);
     // Forward, keeping either every layer's cache or only its input.
     const inputs: Float64Array[] = [];
     const caches: (LayerCache | null)[] = [];
     let x = embeddingForward(embed, seq.tokens, V, D);
+    if (seq.inputRows) applyEmbeddingRows(x, seq.inputRows, D);
     let allBytes = 0;
     let maxLayer = 0;
     for (const layer of layers) {
@@ -116,6 +147,9 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
     const z = new Float64Array(V);
     const dz = new Float64Array(V);
     const dHead = mode === 'full' ? wgrad(lmHeadName, lmHead.length) : undefined;
+    const teacherAt = new Map(seq.teacher?.positions.map((p, j) => [p, seq.teacher!.logprobs[j]!]));
+    const wantDist = new Set(opts.distributionsAt?.[si] ?? []);
+    const dists: Float64Array[] = [];
     for (let t = 0; t < T - 1; t++) {
       for (let v = 0; v < V; v++) {
         let s = 0;
@@ -126,12 +160,24 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
       const { logprob, entropy } = logprobEntropy(z, 0, V, target);
       lps[t] = logprob;
       ents[t] = entropy;
+      const q = teacherAt.get(t);
+      const logp = wantDist.has(t) || q ? logSoftmax(z) : null;
+      if (wantDist.has(t)) dists.push(logp!);
       const on = seq.trainable ? Boolean(seq.trainable[t]) : true;
-      if (!on) continue;
-      const g = seq.dLogprob ? seq.dLogprob[t]! : -1;
-      result.loss += g * logprob - beta * entropy;
+      if (!on && !q) continue;
+      const g = on ? (seq.dLogprob ? seq.dLogprob[t]! : -1) : 0;
+      if (on) result.loss += g * logprob - beta * entropy;
+      if (q) {
+        // KL(q ‖ p) = Σ q (log q − log p); ∂/∂z = p − q.
+        let kl = 0;
+        for (let v = 0; v < V; v++) if (q[v]! > -Infinity) kl += Math.exp(q[v]!) * (q[v]! - logp![v]!);
+        result.loss += kl;
+        result.teacherKl! += kl;
+      }
       if (mode === 'none') continue;
-      logprobEntropyBackward(z, 0, V, target, g, -beta, dz);
+      if (on) logprobEntropyBackward(z, 0, V, target, g, -beta, dz);
+      else dz.fill(0);
+      if (q) for (let v = 0; v < V; v++) dz[v] += Math.exp(logp![v]!) - Math.exp(q[v]!);
       for (let v = 0; v < V; v++) {
         const d = dz[v]!;
         if (d === 0) continue;
@@ -141,11 +187,15 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
     }
     result.logprobs.push(lps);
     result.entropies.push(ents);
+    if (result.distributions) result.distributions.push(dists);
     const inputBytes = inputs.reduce((s, a) => s + a.byteLength, 0);
     const peak = opts.recompute ? inputBytes + maxLayer : allBytes;
     result.memory.activationBytes = Math.max(result.memory.activationBytes, peak);
     result.memory.activationBytesWithoutRecompute = Math.max(result.memory.activationBytesWithoutRecompute, allBytes);
-    if (mode === 'none') continue;
+    if (mode === 'none') {
+      result.inputGrads?.push(null);
+      continue;
+    }
     if (seq.dHidden) for (let i = 0; i < seq.dHidden.length; i++) dNf[i] += seq.dHidden[i]!;
 
     const dwNorm = mode === 'full' ? wgrad('model.norm.weight', D) : undefined;
@@ -155,6 +205,16 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
       caches[l] = null; // free as we go
       dx = layers[l]!.backward(dx, T, positions, cache, mode, grads);
     }
+    if (seq.inputRows) {
+      // The replaced rows never read the embedding table: their gradient goes to the caller instead.
+      const { positions } = seq.inputRows;
+      const dRows = new Float64Array(positions.length * D);
+      positions.forEach((p, i) => {
+        dRows.set(dx.subarray(p * D, (p + 1) * D), i * D);
+        dx.fill(0, p * D, (p + 1) * D);
+      });
+      result.inputGrads!.push(dRows);
+    } else result.inputGrads?.push(null);
     if (mode === 'full') embeddingBackward(seq.tokens, dx, D, wgrad('model.embed_tokens.weight', embed.length));
   }
   result.memory.savedBytes = result.memory.activationBytesWithoutRecompute - result.memory.activationBytes;
@@ -166,8 +226,8 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
  * off; with `returnHidden`, also the final hidden states (after the final RMSNorm).
  */
 export function sequenceLogprobs(
-  model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[], opts: { returnHidden?: boolean } = {},
-): { logprobs: Float64Array[]; entropies: Float64Array[]; hidden?: Float64Array[] } {
-  const r = forwardBackward(model, adapter, batch, { mode: 'none', returnHidden: opts.returnHidden });
-  return { logprobs: r.logprobs, entropies: r.entropies, ...(r.hidden ? { hidden: r.hidden } : {}) };
+  model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[], opts: { returnHidden?: boolean; distributionsAt?: ForwardBackwardOptions['distributionsAt'] } = {},
+): { logprobs: Float64Array[]; entropies: Float64Array[]; hidden?: Float64Array[]; distributions?: Float64Array[][] } {
+  const r = forwardBackward(model, adapter, batch, { mode: 'none', returnHidden: opts.returnHidden, distributionsAt: opts.distributionsAt });
+  return { logprobs: r.logprobs, entropies: r.entropies, ...(r.hidden ? { hidden: r.hidden } : {}), ...(r.distributions ? { distributions: r.distributions } : {}) };
 }
