@@ -43,7 +43,9 @@ export class EspeakEngine {
       },
       preRun: [(m) => m.FS.writeFile(textPath, new TextEncoder().encode(text))],
       instantiateWasm: (imports, receive) => {
-        WebAssembly.instantiate(wasm, imports).then(
+        // espeak-ng seeds rand() from time(): a fixed clock makes renders reproducible.
+        const env = { ...(imports.env as Record<string, unknown>), emscripten_date_now: () => 0 };
+        WebAssembly.instantiate(wasm, { ...imports, env } as WebAssembly.Imports).then(
           (inst) => receive(inst, wasm),
           (e: unknown) => messages.push(`instantiate failed: ${String(e)}`),
         );

@@ -9,7 +9,7 @@ import { seededVoice, turnSeed, DEFAULT_VOICE_POOL, type SpeechTurnId, type Voic
 
 export const SPEECH_SAMPLE_RATE = 16_000;
 /** Bump when anything that changes rendered samples changes (invalidates cached audio). */
-export const RENDERER_VERSION = 'espeak-ng-1.52-dev/libsamplerate-medium/1';
+export const RENDERER_VERSION = 'espeak-ng-1.52-dev/libsamplerate-medium/2'; // 2: fixed clock (reproducible renders)
 
 export interface SpeechRequest extends SpeechTurnId {
   text: string;
