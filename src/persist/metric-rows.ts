@@ -37,6 +37,10 @@ export function flattenMetricEvent(e: MetricEvent): FlatMetrics | null {
     put(values, 'time/train_ms', e.timeMs.train);
     put(values, 'time/step_ms', e.timeMs.total);
     put(values, 'tokens_per_s', e.tokensPerSecond.rollout);
+    // Per task kind (speech vs text charts); a kind with no episodes at a step is absent, not 0.
+    for (const [kind, k] of Object.entries(e.byKind ?? {})) put(values, `success_rate/${kind}`, k?.successRate);
+    // TrainerStepEvent's speech-episode share; events of older runs lack it.
+    put(values, 'speech_share', (e as { speechShare?: number }).speechShare);
     return { step: e.step, values };
   }
   if (e.type === 'eval') {

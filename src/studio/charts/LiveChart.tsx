@@ -21,6 +21,8 @@ export interface LiveChartProps {
   id: string;
   title: string;
   series: readonly SeriesSpec[];
+  /** The values' known range (e.g. [0, 1] for a share): the y axis keeps it instead of zooming. */
+  yRange?: readonly [number, number];
   /** From prepareChart(): only the points drawn, so re-renders stay cheap. */
   prepared: PreparedChart;
   smoothed: boolean;
@@ -36,9 +38,9 @@ const tickFmt = (v: number) => (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 
 const TICK = { fontSize: 11, fontFamily: 'system-ui, sans-serif' }; // inline, so PNG exports keep it
 
 /** The recharts part; memoised so it re-renders only when the drawn data changes. */
-const Plot = memo(function Plot({ data, series, smoothed, width, height }: { data: ChartRow[]; series: readonly SeriesSpec[]; smoothed: boolean; width: number; height: number }) {
+const Plot = memo(function Plot({ data, series, yRange, smoothed, width, height }: { data: ChartRow[]; series: readonly SeriesSpec[]; yRange?: readonly [number, number]; smoothed: boolean; width: number; height: number }) {
   const byStep = useMemo(() => new Map(data.map((r) => [r.step, r])), [data]);
-  const domain = useMemo(() => yDomain(data, series.map((s) => s.key)), [data, series]);
+  const domain = useMemo(() => yDomain(data, series.map((s) => s.key), yRange), [data, series, yRange]);
   return (
     <LineChart data={data} width={width} height={height} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
       <CartesianGrid stroke="#eef0f5" vertical={false} />
@@ -89,7 +91,7 @@ function useBoxState(box: RefObject<HTMLDivElement | null>): { width: number; vi
   return { width, visible };
 }
 
-function LiveChartImpl({ id, title, series, prepared, smoothed, allRows, height = 190 }: LiveChartProps) {
+function LiveChartImpl({ id, title, series, yRange, prepared, smoothed, allRows, height = 190 }: LiveChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const [exportError, setExportError] = useState<string>();
   // Draw the newest prepared data in a task of this chart's own (see render-queue.ts).
@@ -143,7 +145,7 @@ function LiveChartImpl({ id, title, series, prepared, smoothed, allRows, height 
         ) : !shown ? (
           <p className="muted chart-empty">{visible ? 'drawing…' : 'drawn when scrolled into view'}</p>
         ) : (
-          <Plot data={shown.prepared.data} series={series} smoothed={shown.smoothed} width={shown.width} height={height} />
+          <Plot data={shown.prepared.data} series={series} yRange={yRange} smoothed={shown.smoothed} width={shown.width} height={height} />
         )}
       </div>
     </figure>

@@ -28,8 +28,9 @@ export function emaSmooth(values: readonly number[], weight: number): number[] {
 /**
  * Y-axis domain for the drawn rows: recharts' own nice 'auto' range, except for (nearly) flat data,
  * which 'auto' would zoom into; that gets a padded range so a constant series is drawn mid-chart.
+ * With `range` (e.g. [0, 1] for a share) the axis is that range, widened to any value outside it.
  */
-export function yDomain(rows: readonly ChartRow[], keys: readonly string[]): [number, number] | ['auto', 'auto'] {
+export function yDomain(rows: readonly ChartRow[], keys: readonly string[], range?: readonly [number, number]): [number, number] | ['auto', 'auto'] {
   let lo = Infinity;
   let hi = -Infinity;
   for (const r of rows) {
@@ -40,6 +41,8 @@ export function yDomain(rows: readonly ChartRow[], keys: readonly string[]): [nu
       if (v > hi) hi = v;
     }
   }
+  // A metric with a known range (a share, a rate) keeps that axis, widened only by values outside it.
+  if (range) return lo > hi ? [range[0], range[1]] : [Math.min(range[0], lo), Math.max(range[1], hi)];
   if (lo > hi) return ['auto', 'auto'];
   const scale = Math.max(Math.abs(lo), Math.abs(hi));
   if (hi - lo > 1e-9 * Math.max(scale, 1e-12)) return ['auto', 'auto'];

@@ -2,11 +2,11 @@
 // stored runs with storage usage, and live charts of the shown run's metrics.
 import './panels.css';
 import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
-import { prepareChart } from '../charts/series.ts';
+import { prepareChart, type ChartRow } from '../charts/series.ts';
 import { LiveChart } from '../charts/LiveChart.tsx';
 import { useMetrics } from '../stores/metrics-store.ts';
 import { useRuns } from '../stores/runs-store.ts';
-import { METRIC_CHARTS } from '../training/chart-specs.ts';
+import { chartsFor } from '../training/chart-specs.ts';
 import { formatDuration, progressOf } from '../training/progress.ts';
 import { useTrainer } from '../trainer-link.ts';
 import { useLiveRun } from '../trainer-client.ts';
@@ -139,9 +139,14 @@ function Charts() {
   const rows = useDeferredValue(useMetrics((s) => s.rows));
   const smoothing = useDeferredValue(useMetrics((s) => s.smoothing));
   const allRows = useCallback(() => useMetrics.getState().rows, []);
+  return <ChartGrid rows={rows} smoothing={smoothing} allRows={allRows} />;
+}
+
+/** The charts of these rows: optional ones once they have values, the speech ones only for runs with speech. */
+export function ChartGrid({ rows, smoothing, allRows }: { rows: readonly ChartRow[]; smoothing: number; allRows(): readonly ChartRow[] }) {
   const charts = useMemo(
     () =>
-      METRIC_CHARTS.map((c) => ({ c, prepared: prepareChart(rows, c.series.map((x) => x.key), smoothing, MAX_POINTS) })).filter(
+      chartsFor(rows).map((c) => ({ c, prepared: prepareChart(rows, c.series.map((x) => x.key), smoothing, MAX_POINTS) })).filter(
         (x) => !x.c.optional || x.prepared.steps > 0,
       ),
     [rows, smoothing],
@@ -149,7 +154,7 @@ function Charts() {
   return (
     <div className="chart-grid">
       {charts.map(({ c, prepared }) => (
-        <LiveChart key={c.id} id={c.id} title={c.title} series={c.series} prepared={prepared} smoothed={smoothing > 0} allRows={allRows} />
+        <LiveChart key={c.id} id={c.id} title={c.title} series={c.series} yRange={c.yRange} prepared={prepared} smoothed={smoothing > 0} allRows={allRows} />
       ))}
     </div>
   );
