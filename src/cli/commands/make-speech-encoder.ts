@@ -1,9 +1,11 @@
 // `tarl make-speech-encoder [--config tiny|small] [--out DIR] [--device webgpu|cpu] [--steps N] [--init FILE]`:
 // renders the listening data (cached under --cache), trains the project's speech encoder with CTC,
 // exports it to ONNX and runs the held-out listening test through the exported model. Progress goes
-// to stderr; stdout gets one JSON line {out, device, steps, exact, total, byKind, cer, seconds}.
+// to stderr; stdout gets one JSON line {out, device, steps, exact, total, byKind, cer, seconds, grammar}.
+// `--evaluate-only` re-runs only the listening test on <out>/encoder.onnx with the cached held-out
+// features (no rendering, no training) and rewrites listening.json and the README's listening section.
 import { Option, type Command } from 'commander';
-import { LISTENER_PRESETS, makeListener } from '../../speech/listener/make.ts';
+import { evaluateListener, LISTENER_PRESETS, makeListener } from '../../speech/listener/make.ts';
 
 interface Flags {
   config: string;
@@ -14,6 +16,7 @@ interface Flags {
   cache: string;
   init?: string;
   evalEvery: string;
+  evaluateOnly?: boolean;
 }
 
 const int = (v: string, name: string, min: number) => {
@@ -34,13 +37,22 @@ export function register(program: Command): void {
     .option('--cache <dir>', 'where rendered features are kept between runs', '.cache/listening')
     .option('--init <file>', 'start from these weights (a listener.safetensors)')
     .option('--eval-every <n>', 'steps between progress evaluations on part of the held-out set', '50')
+    .option('--evaluate-only', "only re-run the listening test on <out>/encoder.onnx (cached held-out features), rewriting listening.json and the README's listening section")
     .action(async (o: Flags) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const byKindOf = (r: { byKind: Record<string, { rate: number }> }) => Object.fromEntries(Object.entries(r.byKind).map(([k, v]) => [k, v.rate]));
+      if (o.evaluateOnly) {
+        const l = await evaluateListener({ preset: LISTENER_PRESETS[o.config]!, out: o.out, seed: int(o.seed, '--seed', 0), cacheDir: o.cache, log });
+        const g = { exact: l.grammar.exact, total: l.grammar.total, byKind: byKindOf(l.grammar), cer: l.grammar.cer, msPerUtterance: l.grammar.msPerUtterance };
+        process.stdout.write(`${JSON.stringify({ out: o.out, config: o.config, exact: l.exact, total: l.total, byKind: byKindOf(l), cer: l.cer, grammar: g })}\n`);
+        return;
+      }
       const r = await makeListener({
         preset: LISTENER_PRESETS[o.config]!, out: o.out, device: o.device, seed: int(o.seed, '--seed', 0), cacheDir: o.cache,
         steps: o.steps === undefined ? undefined : int(o.steps, '--steps', 1), init: o.init, evalEvery: int(o.evalEvery, '--eval-every', 1),
-        log: (line) => process.stderr.write(`${line}\n`),
+        log,
       });
-      const byKind = Object.fromEntries(Object.entries(r.listening.byKind).map(([k, v]) => [k, v.rate]));
-      process.stdout.write(`${JSON.stringify({ out: o.out, config: r.preset, device: r.device, steps: r.steps, exact: r.listening.exact, total: r.listening.total, byKind, cer: r.listening.cer, seconds: r.seconds })}\n`);
+      const g = { exact: r.grammar.exact, total: r.grammar.total, byKind: byKindOf(r.grammar), cer: r.grammar.cer, msPerUtterance: r.grammar.msPerUtterance };
+      process.stdout.write(`${JSON.stringify({ out: o.out, config: r.preset, device: r.device, steps: r.steps, exact: r.listening.exact, total: r.listening.total, byKind: byKindOf(r.listening), cer: r.listening.cer, seconds: r.seconds, grammar: g })}\n`);
     });
 }
