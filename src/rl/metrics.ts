@@ -84,6 +84,8 @@ export interface EvalEvent {
   passK: number; // pass^k for the configured k
   passCurve: number[]; // pass^1 … pass^k
   rewardMean: number;
+  /** 'speech' when every customer turn was heard as audio (absent: text). */
+  modality?: 'text' | 'speech';
 }
 
 /** A step skipped because its loss was not finite. */

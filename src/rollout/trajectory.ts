@@ -108,6 +108,24 @@ export interface Trajectory {
   judge?: JudgeResult;
   rewards?: { config: RewardConfig; result: EpisodeRewards };
   timing?: { startedAt: string; ms: number };
+  /** Speech episodes: the user turns the policy heard as audio instead of reading them. */
+  speech?: SpokenTurn[];
+}
+
+/** A user turn heard as audio: its text is the transcript; the audio sits at <|audio_bos|> pad… <|audio_eos|>. */
+export interface SpokenTurn {
+  /** Index in `turns`. */
+  turn: number;
+  /** The hearing cache key (TTS audio + encoder): the frames are looked up, never stored here. */
+  key: string;
+  /** Position of <|audio_bos|> in `tokens.ids`; `audioTokens` pad positions follow, then <|audio_eos|>. */
+  bos: number;
+  audioTokens: number;
+  encoderFrames: number;
+  durationS: number;
+  preset: string;
+  /** What espeak-ng was given (identifiers spelled out). */
+  spokenText: string;
 }
 
 export function agentTurns(t: Pick<Trajectory, 'turns'>): AssistantTurn[] {

@@ -1,7 +1,10 @@
 // `tarl eval --model DIR [--adapter DIR] --split dev --user scripted|openai|local --trials n --k k [--greedy]`:
-// policy episodes on τ-bench retail (or `--task toy`), pass^1 … pass^k over tasks. A per-task table
+// policy episodes on τ-bench retail (or `--task toy`, or `--task spoken --modality text|speech
+// --projector FILE`: the spoken-intent suite read or heard), pass^1 … pass^k over tasks. A per-task table
 // goes to stderr; stdout gets one JSON line {split, tasks, trials, k, pass1, passK, passCurve, ...}.
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { AudioProjector } from '../../speech/projector.ts';
 import { createBackend } from '../../model/backend.ts';
 import { loadModelFromDir } from '../../model/load-node.ts';
 import { resolveConfig } from '../../rl/config.ts';
@@ -25,6 +28,8 @@ interface EvalFlags extends EndpointFlags {
   seed: string;
   task: TaskFamily;
   device: 'cpu' | 'webgpu';
+  modality: 'text' | 'speech';
+  projector?: string;
 }
 
 function int(v: string, name: string, min: number): number {
@@ -49,7 +54,9 @@ export function register(program: Command): void {
     .option('--max-turns <n>', 'agent turns per episode at most', '30')
     .option('--max-new-tokens <n>', 'policy tokens per turn at most', '512')
     .option('--seed <n>', 'sampling seed (task i uses seed + 1000·i + trial)', '0')
-    .addOption(new Option('--task <family>', 'episodes: retail or toy').choices(['retail', 'toy']).default('retail'))
+    .addOption(new Option('--task <family>', 'episodes: retail, toy or spoken (the spoken-intent suite)').choices(['retail', 'toy', 'spoken']).default('retail'))
+    .addOption(new Option('--modality <m>', 'customer turns read (text) or heard (speech: the suite must have speech episodes)').choices(['text', 'speech']).default('text'))
+    .option('--projector <file>', 'speech projector (projector.safetensors from `tarl speech-ablate`), for --task spoken')
     .addOption(deviceOption()), 'user')
     .action(async (o: EvalFlags) => {
       const trials = int(o.trials, '--trials', 1);
@@ -59,7 +66,9 @@ export function register(program: Command): void {
       if (!(temperature >= 0)) throw new Error(`--temperature: "${o.temperature}" is not a non-negative number`);
       const base = await loadModelFromDir(o.model);
       const config = resolveConfig({ model: { dir: o.model }, episode: { maxTurns: int(o.maxTurns, '--max-turns', 1), user: o.user, judge: 'reference' } });
-      const suites = await buildSuites(config, base, o.task, o.device, { user: () => endpointFrom(o, 'user') });
+      const projector = o.projector ? AudioProjector.fromSafetensors(new Uint8Array(readFileSync(o.projector)), o.projector) : undefined;
+      const suites = await buildSuites(config, base, o.task, o.device, { user: () => endpointFrom(o, 'user') }, projector ? { projector } : undefined);
+      if (o.modality === 'speech' && !suites.retail.speech) throw new Error(`--modality speech: the ${suites.retail.name} suite has no speech episodes (use --task spoken)`);
       const backend = await createBackend(await applyAdapterIfAny(base, o.adapter), o.device);
       let ids = suites.retail.taskIds(o.split);
       if (o.maxTasks !== undefined) ids = ids.slice(0, int(o.maxTasks, '--max-tasks', 1));
@@ -69,7 +78,7 @@ export function register(program: Command): void {
       const seed = int(o.seed, '--seed', 0);
       try {
         for (const [i, taskId] of ids.entries()) {
-          const g = await suites.retail.runGroup({ kind: 'retail', taskId, epoch: 0, speech: false }, o.split, trials, {
+          const g = await suites.retail.runGroup({ kind: 'retail', taskId, epoch: 0, speech: o.modality === 'speech' }, o.split, trials, {
             backend, temperature, topP: 1, maxNewTokens: int(o.maxNewTokens, '--max-new-tokens', 1), seed: seed + 1000 * i,
           });
           const ok = g.map((t) => (t.verifier?.reward ?? 0) >= 1);
@@ -82,6 +91,6 @@ export function register(program: Command): void {
       }
       const e = aggregateEval(0, o.split, all, k);
       process.stderr.write(`\n${'k'.padEnd(6)}${e.passCurve.map((_, i) => String(i + 1).padStart(8)).join('')}\n${'pass^k'.padEnd(6)}${e.passCurve.map((p) => p.toFixed(3).padStart(8)).join('')}\n`);
-      process.stdout.write(`${JSON.stringify({ split: o.split, tasks: e.tasks, trials, k, pass1: e.pass1, passK: e.passK, passCurve: e.passCurve, rewardMean: e.rewardMean, greedy: Boolean(o.greedy), adapter: o.adapter ?? null })}\n`);
+      process.stdout.write(`${JSON.stringify({ split: o.split, tasks: e.tasks, trials, k, pass1: e.pass1, passK: e.passK, passCurve: e.passCurve, rewardMean: e.rewardMean, greedy: Boolean(o.greedy), adapter: o.adapter ?? null, modality: o.modality })}\n`);
     });
 }

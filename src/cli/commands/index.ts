@@ -14,6 +14,7 @@ import { register as evalCmd } from './eval.ts';
 import { register as ablate } from './ablate.ts';
 import { register as makeDefaultModel } from './make-default-model.ts';
 import { register as makeSpeechEncoder } from './make-speech-encoder.ts';
+import { register as speechAblate } from './speech-ablate.ts';
 
 export function registerCommands(program: Command): void {
   gpuInfo(program);
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   ablate(program);
   makeDefaultModel(program);
   makeSpeechEncoder(program);
+  speechAblate(program);
 }

@@ -1,7 +1,7 @@
 // Checkpoints as a list of named files (the studio stores them in IndexedDB through RunRecorder; Node
 // writes them to a directory, checkpoint-node.ts):
 //   adapter/adapter_config.json, adapter/adapter_model.safetensors   the LoRA adapter in PEFT format
-//   trainer-state.safetensors   float64 adapter tensors, PPO's value head and the AdamW moments (exact: the PEFT export is f32)
+//   trainer-state.safetensors   float64 adapter tensors, PPO's value head, the speech projector and the AdamW moments (exact: the PEFT export is f32)
 //   state.json                  step, config, reward config, sampler/RNG state, counters
 //   metrics.jsonl               every metric event up to this step
 import { parseSafetensors, writeSafetensors, type SafeTensorInput } from '../../model/safetensors.ts';
@@ -38,6 +38,13 @@ export interface TrainerSnapshot {
   valueHead?: ValueHead | null;
   optimizer: AdamWSnapshot;
   events: readonly MetricEvent[];
+  /** Speech runs: the projector's tensors (by name) and its own AdamW state. */
+  projector?: ProjectorState;
+}
+
+export interface ProjectorState {
+  params: ReadonlyMap<string, Float64Array>;
+  optimizer: AdamWSnapshot;
 }
 
 export interface CheckpointFile {
@@ -61,11 +68,18 @@ export function serializeCheckpoint(s: TrainerSnapshot): CheckpointFile[] {
   }
   for (const [k, a] of s.optimizer.m) tensors.set(`adam_m.${k}`, f64(a));
   for (const [k, a] of s.optimizer.v) tensors.set(`adam_v.${k}`, f64(a));
+  if (s.projector) {
+    for (const [k, a] of s.projector.params) tensors.set(`projector.${k}`, f64(a));
+    for (const [k, a] of s.projector.optimizer.m) tensors.set(`projector_adam_m.${k}`, f64(a));
+    for (const [k, a] of s.projector.optimizer.v) tensors.set(`projector_adam_v.${k}`, f64(a));
+  }
+  const meta: Record<string, string> = { optimizer_step: String(s.optimizer.step) };
+  if (s.projector) meta.projector_optimizer_step = String(s.projector.optimizer.step);
   const peft = serializePeft(s.adapter, s.state.baseModel);
   return [
     { name: `${ADAPTER_DIR}/${ADAPTER_CONFIG}`, bytes: enc.encode(peft.configJson) },
     { name: `${ADAPTER_DIR}/${ADAPTER_WEIGHTS}`, bytes: peft.safetensors },
-    { name: TENSOR_FILE, bytes: writeSafetensors(tensors, { optimizer_step: String(s.optimizer.step) }) },
+    { name: TENSOR_FILE, bytes: writeSafetensors(tensors, meta) },
     { name: STATE_FILE, bytes: enc.encode(JSON.stringify(s.state, null, 1)) },
     { name: METRICS_FILE, bytes: enc.encode(s.events.map((e) => `${JSON.stringify(e)}\n`).join('')) },
   ];
@@ -79,6 +93,8 @@ export interface ParsedCheckpoint {
   valueHead?: { weight: Float64Array; bias: Float64Array };
   optimizer: AdamWSnapshot;
   events: MetricEvent[];
+  /** Present when the run trained a speech projector. */
+  projector?: { params: Map<string, Float64Array>; optimizer: AdamWSnapshot };
 }
 
 export function parseCheckpoint(files: readonly CheckpointFile[], where = 'checkpoint'): ParsedCheckpoint {
@@ -105,13 +121,18 @@ export function parseCheckpoint(files: readonly CheckpointFile[], where = 'check
   const adapter = new Map<string, { A: Float64Array; B: Float64Array }>();
   const m = new Map<string, Float64Array>();
   const v = new Map<string, Float64Array>();
+  const proj = { params: new Map<string, Float64Array>(), m: new Map<string, Float64Array>(), v: new Map<string, Float64Array>() };
   for (const name of tensors.keys()) {
     if (name.startsWith('adapter.') && name.endsWith('.lora_A')) {
       const path = name.slice('adapter.'.length, -'.lora_A'.length);
       adapter.set(path, { A: read(name), B: read(`adapter.${path}.lora_B`) });
     } else if (name.startsWith('adam_m.')) m.set(name.slice(7), read(name));
     else if (name.startsWith('adam_v.')) v.set(name.slice(7), read(name));
+    else if (name.startsWith('projector.')) proj.params.set(name.slice(10), read(name));
+    else if (name.startsWith('projector_adam_m.')) proj.m.set(name.slice(17), read(name));
+    else if (name.startsWith('projector_adam_v.')) proj.v.set(name.slice(17), read(name));
   }
+  const projector = proj.params.size ? { params: proj.params, optimizer: { step: Number(metadata.projector_optimizer_step ?? 0), m: proj.m, v: proj.v } } : undefined;
   const events = dec
     .decode(get(METRICS_FILE))
     .split('\n')
@@ -124,5 +145,5 @@ export function parseCheckpoint(files: readonly CheckpointFile[], where = 'check
       }
     });
   const valueHead = tensors.has(VALUE_WEIGHT) && tensors.has(VALUE_BIAS) ? { weight: read(VALUE_WEIGHT), bias: read(VALUE_BIAS) } : undefined;
-  return { state, adapter, ...(valueHead ? { valueHead } : {}), optimizer: { step: Number(metadata.optimizer_step ?? 0), m, v }, events };
+  return { state, adapter, ...(valueHead ? { valueHead } : {}), ...(projector ? { projector } : {}), optimizer: { step: Number(metadata.optimizer_step ?? 0), m, v }, events };
 }

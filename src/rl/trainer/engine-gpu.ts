@@ -30,6 +30,10 @@ export async function createGpuTrainEngine(weights: ModelWeights, adapter: LoraA
   return GpuTrainEngine.create(new KernelRunner(await acquireGpu()), weights, adapter, optimizer);
 }
 
+function refuseSplicing(batch: readonly TrainSequence[]): void {
+  if (batch.some((s) => s.inputRows || s.teacher)) throw new Error('WebGPU trainer: speech sequences (spliced input rows, teacher targets) train on the CPU engine only (--device cpu)');
+}
+
 export class GpuTrainEngine implements TrainEngine {
   readonly kind = 'webgpu' as const;
 
@@ -47,10 +51,12 @@ export class GpuTrainEngine implements TrainEngine {
   }
 
   async logprobs(batch: TrainSequence[], adapter: boolean, opts: { hidden?: boolean } = {}) {
+    refuseSplicing(batch);
     return this.trainer.logprobs(batch, { adapter, hidden: opts.hidden ?? false });
   }
 
   async forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[], extraGrads?: ReadonlyMap<string, Float64Array>) {
+    refuseSplicing(batch);
     const extra = [...(extraGrads?.keys() ?? [])];
     const unknown = extra.find((k) => !VALUE_KEYS.includes(k) || !this.hasValueHead);
     if (unknown) throw new Error(`WebGPU trainer: gradient for "${unknown}", which this engine does not train (create it with the trainer's optimizer for PPO)`);

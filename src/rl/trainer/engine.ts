@@ -21,7 +21,7 @@ export interface TrainEngine {
    * sequence. Sequences may carry dHidden (a head on the final hidden state); `extraGrads` are
    * gradients of parameters outside the model (the value head) that the next step() applies too.
    */
-  forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[], extraGrads?: ReadonlyMap<string, Float64Array>): Promise<{ loss: number; logprobs: Float64Array[] }>;
+  forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[], extraGrads?: ReadonlyMap<string, Float64Array>): Promise<FbResult>;
   /** AdamW on the last gradient unless loss or gradient is not finite. */
   step(hyper: AdamWHyper, maxGradNorm: number | null, loss: number): Promise<AdamWStepReport>;
   optimizerSnapshot(): Promise<AdamWSnapshot>;
@@ -29,6 +29,13 @@ export interface TrainEngine {
   /** After the adapter's tensors were replaced on the CPU (restore): push them to the engine. */
   adapterChanged(): Promise<void>;
   dispose(): void;
+}
+
+export interface FbResult {
+  loss: number;
+  logprobs: Float64Array[];
+  /** Per sequence with inputRows (null otherwise): ∂L/∂rows (the speech projector's input). */
+  inputGrads?: (Float64Array | null)[];
 }
 
 export class CpuTrainEngine implements TrainEngine {
@@ -57,18 +64,20 @@ export class CpuTrainEngine implements TrainEngine {
     for (const [k, g] of extraGrads ?? []) this.grads.set(k, Float64Array.from(g));
     let loss = 0;
     const logprobs: Float64Array[] = [];
+    const inputGrads = batch.map(() => null as Float64Array | null);
     // One call per sequence: the entropy coefficient (its aggregation weight) differs per sequence.
     batch.forEach((seq, i) => {
       const r = forwardBackward(this.model, this.adapter, [seq], { mode: 'lora', entropyCoef: entropyCoefs[i] ?? 0 });
       loss += r.loss;
       logprobs.push(r.logprobs[0]!);
+      inputGrads[i] = r.inputGrads?.[0] ?? null;
       for (const [k, g] of loraGradMap(r.grads)) {
         const acc = this.grads.get(k);
         if (!acc) this.grads.set(k, Float64Array.from(g));
         else for (let j = 0; j < g.length; j++) acc[j] += g[j]!;
       }
     });
-    return { loss, logprobs };
+    return { loss, logprobs, ...(batch.some((s) => s.inputRows) ? { inputGrads } : {}) };
   }
 
   async step(hyper: AdamWHyper, maxGradNorm: number | null, loss: number): Promise<AdamWStepReport> {

@@ -19,11 +19,14 @@ import { parseCheckpoint, type CheckpointFile } from './checkpoint.ts';
 import { MathSuite } from './math-suite.ts';
 import { RetailSuite } from './retail-suite.ts';
 import { ToyToolSuite } from './toy-suite.ts';
+import { SpokenToySuite } from './spoken-toy-suite.ts';
+import { createNodeHearing } from '../../speech/hearing-node.ts';
+import type { AudioProjector } from '../../speech/projector.ts';
 import { buildSimulators } from './simulators.ts';
 import { RlTrainer, type TrainerDeps } from './trainer.ts';
 import type { EpisodeSuite } from './types.ts';
 
-export type TaskFamily = 'retail' | 'toy';
+export type TaskFamily = 'retail' | 'toy' | 'spoken';
 
 export function loadConfigFile(file: string | undefined, overrides: readonly string[], modelDir?: string): TrainConfig {
   let config = resolveConfig({});
@@ -60,8 +63,14 @@ export async function buildSuites(
   task: TaskFamily,
   device: DeviceKind,
   endpoints: EndpointSources = {},
+  spoken?: { projector: AudioProjector },
 ): Promise<Suites> {
   if (task === 'toy') return { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) };
+  if (task === 'spoken') {
+    if (!spoken) throw new Error('the spoken-intent suite needs a speech projector (--projector FILE)');
+    const { hearing } = await createNodeHearing();
+    return { retail: new SpokenToySuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds, hearing, projector: spoken.projector }) };
+  }
   const dir = config.model.dir!;
   const tokenizer = await loadTokenizer(directorySource(dir));
   const sims = await buildSimulators(config.episode, {

@@ -10,7 +10,7 @@ import { valueLoss } from '../advantages.ts';
 import { policyObjective, toLossInterface, type ObjectiveOptions, type PolicySequence } from '../objectives.ts';
 import type { TrainEngine } from './engine.ts';
 import type { ValueTargets } from './ppo.ts';
-import type { TrainItem } from './sequences.ts';
+import { itemSequence, type TrainItem } from './sequences.ts';
 import type { ValueHead } from './value-head.ts';
 
 export interface Recomputed {
@@ -23,7 +23,7 @@ export interface Recomputed {
 
 /** Log-probs and entropies of every item under the current policy and under the reference (adapters off). */
 export async function recompute(engine: TrainEngine, items: readonly TrainItem[], opts: { hidden?: boolean } = {}): Promise<Recomputed> {
-  const batch = items.map((it) => ({ tokens: it.tokens, trainable: it.mask }));
+  const batch = items.map(itemSequence);
   const cur = await engine.logprobs(batch, true, { hidden: opts.hidden ?? false });
   const ref = await engine.logprobs(batch, false);
   if (opts.hidden && !cur.hidden) throw new Error(`the ${engine.kind} training engine returned no hidden states`);
@@ -128,7 +128,7 @@ export async function optimize(engine: TrainEngine, items: readonly TrainItem[],
         logp = mb.map((i) => re.logpOld[i]!);
         hidden = v ? mb.map((i) => re.hidden![i]!) : undefined;
       } else {
-        const cur = await engine.logprobs(mb.map((i) => ({ tokens: items[i]!.tokens, trainable: items[i]!.mask })), true, { hidden: v !== undefined });
+        const cur = await engine.logprobs(mb.map((i) => itemSequence(items[i]!)), true, { hidden: v !== undefined });
         logp = cur.logprobs;
         hidden = cur.hidden;
         if (v && !hidden) throw new Error(`the ${engine.kind} training engine returned no hidden states`);
@@ -146,7 +146,7 @@ export async function optimize(engine: TrainEngine, items: readonly TrainItem[],
       const loss = -obj.objective + (vt ? v!.coef * vt.loss : 0);
       const perSeq = toLossInterface(obj);
       const fb = await engine.forwardBackward(
-        mb.map((i, j) => ({ tokens: items[i]!.tokens, trainable: items[i]!.mask, dLogprob: perSeq[j]!.dLogprob, ...(vt ? { dHidden: vt.dHidden[j]! } : {}) })),
+        mb.map((i, j) => ({ ...itemSequence(items[i]!), dLogprob: perSeq[j]!.dLogprob, ...(vt ? { dHidden: vt.dHidden[j]! } : {}) })),
         perSeq.map((p) => p.entropyCoef),
         vt?.grads,
       );

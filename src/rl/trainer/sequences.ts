@@ -6,6 +6,7 @@ import type { RewardConfig } from '../../reward/config.ts';
 import type { ScoredTrajectory } from '../../reward/trajectories.ts';
 import { broadcastAdvantage, rlooAdvantages } from '../advantages.ts';
 import type { Algorithm } from '../objectives.ts';
+import type { TrainSequence } from '../../train/cpu/model.ts';
 
 export interface TrainItem {
   /** Index of the trajectory in the step's list. */
@@ -17,6 +18,23 @@ export interface TrainItem {
   /** Sampling-time log-probs of token t+1 (at the sampling temperature). */
   samplingLogp: Float64Array;
   advantages: Float64Array;
+  /** Speech episodes: the audio slots of the sequence (filled by the speech engine's projector). */
+  audio?: AudioRef[];
+}
+
+/** One heard user turn in a training sequence: which audio (by hearing key) fills which slot. */
+export interface AudioRef {
+  key: string;
+  bos: number;
+  count: number;
+}
+
+/** A training sequence that may carry audio slots (the speech engine turns them into inputRows). */
+export type RlSequence = TrainSequence & { audio?: readonly AudioRef[] };
+
+/** The item as a teacher-forced training sequence (tokens, loss mask, audio slots). */
+export function itemSequence(it: TrainItem): RlSequence {
+  return { tokens: it.tokens, trainable: it.mask, ...(it.audio ? { audio: it.audio } : {}) };
 }
 
 const shift = (a: ArrayLike<number>) => Float64Array.from({ length: a.length - 1 }, (_, t) => a[t + 1]!);
@@ -34,6 +52,7 @@ export function buildItems(scored: readonly ScoredTrajectory[], groupOf: readonl
       mask: shift(rec.trainable),
       samplingLogp: shift(rec.logprobs),
       advantages: new Float64Array(rec.ids.length - 1),
+      ...(s.trajectory.speech?.length ? { audio: s.trajectory.speech.map((x) => ({ key: x.key, bos: x.bos, count: x.audioTokens })) } : {}),
     });
   });
   return items;

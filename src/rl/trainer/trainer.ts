@@ -23,6 +23,7 @@ import { TaskSampler, type SampledTask } from '../sampler.ts';
 import { scheduleValue } from '../schedule.ts';
 import { CheckpointableAdamW } from './adamw-state.ts';
 import { CpuTrainEngine, type TrainEngine } from './engine.ts';
+import { SpeechTrainEngine, type SpeechTraining } from './speech-engine.ts';
 import { parseCheckpoint, type CheckpointFile, type TrainerSnapshot } from './checkpoint.ts';
 import { optimize, recompute, type OptimizeStats, type ValueStats } from './optimize.ts';
 import { ppoAdvantages } from './ppo.ts';
@@ -52,11 +53,13 @@ export interface TrainerDeps {
    * once with the model, the adapter (kept current on the CPU) and the CPU optimizer.
    */
   makeEngine?: (model: TrainModel, adapter: LoraAdapter, optimizer: CheckpointableAdamW) => Promise<TrainEngine>;
+  /** Speech episodes (speechShare > 0): the projector, the frames of heard turns, its lr multiplier. */
+  speech?: SpeechTraining;
 }
 
 /** What one step reports besides the StepEvent (for tests and the bench). */
 export interface StepOutcome {
-  event: StepEvent;
+  event: TrainerStepEvent;
   train: OptimizeStats | null;
   /** max |sampling logprob − recomputed logprob| over policy tokens (null when temperature ≠ 1). */
   samplingLogpMaxDiff: number | null;
@@ -69,6 +72,8 @@ export type TrainerStepEvent = StepEvent & {
   samplingLogpMaxDiff: number | null;
   temperature: number;
   mathRatio: number;
+  /** Share of this step's retail tasks drawn as speech episodes (the multimodal warm-up schedule's value). */
+  speechShare: number;
   skipped: string | null;
   /** PPO's value head (null for the other algorithms). */
   value: ValueStats | null;
@@ -80,8 +85,9 @@ function checkConfig(c: TrainConfig, d: TrainerDeps): void {
   };
   // PPO puts the KL penalty on tokens, so it works with per-turn rewards; the group algorithms fold it into one scalar.
   if (c.algorithm !== 'ppo' && c.kl.placement === 'reward' && c.kl.coef > 0 && c.reward.mode === 'turn') bad('kl.placement "reward" is not supported with reward.mode "turn" (use kl.placement "loss")');
-  const speech = c.speechShare;
-  if (typeof speech !== 'number' || speech !== 0) bad('speechShare must be 0: speech episodes are not implemented yet');
+  const speechNeeded = typeof c.speechShare === 'number' ? c.speechShare > 0 : c.speechShare.points.some((p) => p[1] > 0);
+  if (speechNeeded && !d.speech) bad('speechShare is above 0 but no speech training (projector and encoder frames) was given');
+  if (speechNeeded && !d.suites.retail.speech) bad(`speechShare is above 0 but the ${d.suites.retail.name} suite has no speech episodes (use the spoken-intent suite)`);
   const mathNeeded = typeof c.math.ratio === 'number' ? c.math.ratio > 0 : c.math.ratio.points.some((p) => p[1] > 0);
   if (mathNeeded && !d.suites.math) bad('math.ratio is above 0 but no math suite (tokenizer) was given');
 }
@@ -115,7 +121,10 @@ export class RlTrainer {
 
   /** The training engine (created on first use). */
   engine(): Promise<TrainEngine> {
-    this.enginePromise ??= this.deps.makeEngine ? this.deps.makeEngine(this.model, this.adapter, this.optimizer) : Promise.resolve(new CpuTrainEngine(this.model, this.adapter, this.optimizer));
+    this.enginePromise ??= (async () => {
+      const inner = this.deps.makeEngine ? await this.deps.makeEngine(this.model, this.adapter, this.optimizer) : new CpuTrainEngine(this.model, this.adapter, this.optimizer);
+      return this.deps.speech ? new SpeechTrainEngine(inner, this.deps.speech) : inner;
+    })();
     return this.enginePromise;
   }
 
@@ -161,7 +170,8 @@ export class RlTrainer {
     const s = this.nextStep;
     const temperature = scheduleValue(c.sampling.temperature, s);
     const mathRatio = this.deps.suites.math ? scheduleValue(c.math.ratio, s) : 0;
-    const tasks = this.sampler.next(c.tasksPerStep, mathRatio);
+    const speechShare = scheduleValue(c.speechShare, s);
+    const tasks = this.sampler.next(c.tasksPerStep, mathRatio, speechShare);
     const rng = Rng.fromSeed(c.seed).fork(`step-${s}`);
     const seeds = tasks.map(() => rng.nextU32());
 
@@ -240,6 +250,7 @@ export class RlTrainer {
       samplingLogpMaxDiff,
       temperature,
       mathRatio,
+      speechShare,
       skipped: train?.skipped ?? null,
       value: train?.value ?? null,
     };
@@ -278,7 +289,7 @@ export class RlTrainer {
       }
       return {
         taskId: task.kind === 'math' ? `math:${task.seed}` : task.taskId,
-        kind: task.kind,
+        kind: task.kind === 'retail' && task.speech ? 'speech' : task.kind,
         reward: rewards[i]!.reward,
         terminalReward: rewards[i]!.terminalPart,
         turnReward: rewards[i]!.turnPart,
@@ -292,25 +303,29 @@ export class RlTrainer {
     });
   }
 
-  /** pass^1 … pass^k on held-out tasks (k trials each, the same seeds at every evaluation). */
-  async evaluate(step = this.nextStep): Promise<EvalEvent> {
+  /**
+   * pass^1 … pass^k on held-out tasks (k trials each, the same seeds at every evaluation); with
+   * modality 'speech' every customer turn is heard as audio (the suite must have speech episodes).
+   */
+  async evaluate(step = this.nextStep, modality: 'text' | 'speech' = 'text'): Promise<EvalEvent> {
     const c = this.deps.config;
     const suite = this.deps.suites.retail;
     let ids = suite.taskIds(c.eval.split);
     if (c.eval.maxTasks !== null) ids = ids.slice(0, c.eval.maxTasks);
     if (ids.length === 0) throw new Error(`trainer: the evaluation split "${c.eval.split}" has no tasks`);
+    if (modality === 'speech' && !suite.speech) throw new Error(`trainer: the ${suite.name} suite has no speech episodes to evaluate`);
     const backend = await this.policyBackend();
     const trials: EvalTrial[] = [];
     try {
       for (const [i, taskId] of ids.entries()) {
         const seed = Rng.fromSeed(c.seed).fork(`eval-${i}`).nextU32();
-        const g = await suite.runGroup({ kind: 'retail', taskId, epoch: 0, speech: false }, c.eval.split, c.eval.k, { backend, temperature: c.eval.temperature, topP: c.sampling.topP, maxNewTokens: c.sampling.maxNewTokens, seed });
+        const g = await suite.runGroup({ kind: 'retail', taskId, epoch: 0, speech: modality === 'speech' }, c.eval.split, c.eval.k, { backend, temperature: c.eval.temperature, topP: c.sampling.topP, maxNewTokens: c.sampling.maxNewTokens, seed });
         for (const t of g) trials.push({ taskId, success: (t.verifier?.reward ?? 0) >= 1, reward: t.verifier?.reward ?? 0 });
       }
     } finally {
       backend.dispose();
     }
-    const e = aggregateEval(step, c.eval.split, trials, c.eval.k);
+    const e: EvalEvent = { ...aggregateEval(step, c.eval.split, trials, c.eval.k), ...(modality === 'speech' ? { modality } : {}) };
     this.emit(e);
     return e;
   }
@@ -332,6 +347,7 @@ export class RlTrainer {
       valueHead: this.valueHead,
       optimizer: await engine.optimizerSnapshot(),
       events: this.events,
+      ...(engine instanceof SpeechTrainEngine ? { projector: { params: this.deps.speech!.projector.params(), optimizer: engine.optimizer.snapshot() } } : {}),
     };
   }
 
@@ -351,6 +367,15 @@ export class RlTrainer {
       this.valueHead.load(ck.valueHead.weight, ck.valueHead.bias, where);
     }
     const engine = await this.engine();
+    if (engine instanceof SpeechTrainEngine) {
+      if (!ck.projector) throw new Error(`${where}: the checkpoint has no speech projector (was it a text-only run?)`);
+      for (const [name, p] of this.deps.speech!.projector.params()) {
+        const saved = ck.projector.params.get(name);
+        if (saved?.length !== p.length) throw new Error(`${where}: the projector has no tensor of the right size for ${name}`);
+        p.set(saved);
+      }
+      engine.optimizer.restore(ck.projector.optimizer);
+    }
     await engine.adapterChanged();
     await engine.restoreOptimizer(ck.optimizer);
     this.sampler = TaskSampler.restore(ck.state.sampler, this.samplerOptions());

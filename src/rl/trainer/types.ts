@@ -39,4 +39,6 @@ export interface EpisodeSuite {
   runGroup(task: SampledTask, split: string, groupSize: number, policy: PolicyRun): Promise<Trajectory[]>;
   /** Whether the turn judge should score this suite's trajectories (math: no). */
   readonly judged: boolean;
+  /** Whether runGroup honours task.speech (every customer turn heard as audio). */
+  readonly speech?: boolean;
 }
