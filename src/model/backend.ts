@@ -40,8 +40,8 @@ export interface GenerateOptions {
   decode?: (tokens: number[]) => string;
   /**
    * Per prompt (aligned with `prompts`; null for a text-only prompt): rows that replace the prompt's
-   * token embeddings — speech turns, whose projected audio tokens sit at <|audio_*|> placeholders.
-   * Only the CPU backend splices today; the WebGPU engine refuses such prompts.
+   * token embeddings — speech turns, whose projected audio tokens sit at the audio markers.
+   * Both backends splice them during prefill (the KV cache then holds them).
    */
   promptEmbeddings?: readonly (EmbeddingRows | null | undefined)[];
 }
@@ -84,7 +84,7 @@ export interface GenerateResult {
 export interface InferenceBackend {
   readonly config: ModelConfig;
   readonly device: DeviceKind;
-  /** `embeddings` replaces rows of the token embeddings (speech); the WebGPU engine refuses it. */
+  /** `embeddings` replaces rows of the token embeddings (speech turns). */
   logits(tokens: number[], embeddings?: EmbeddingRows | null): Promise<Float32Array[]>;
   generate(prompts: number[][], opts: GenerateOptions): Promise<GenerateResult[]>;
   dispose(): void;

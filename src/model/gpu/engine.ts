@@ -2,21 +2,48 @@
 // sequence slot, full-sequence logits, and batched generation where B sequences advance together.
 // A decode step is one command buffer (embedding → layers → LM head → sampling) and reads back
 // only B × (token id, logprob); stop conditions are checked on the CPU between steps.
+// Speech turns (promptEmbeddings / logits' embeddings): during prefill their rows overwrite the
+// gathered token embeddings of their chunk rows (GpuForward.encodeBody); the KV cache then holds them.
 import { acquireGpu, type GpuContext } from '../../gpu/device.ts';
 import { DeviceLostError } from '../../gpu/errors.ts';
 import { KernelRunner } from '../../gpu/runner.ts';
 import { encodeAll, releaseDispatches, type Dispatch } from '../../kernels/dispatch.ts';
 import { checkTokenIds } from '../../kernels/embedding.ts';
 import { decodeSamples } from '../../kernels/sample.ts';
-import type { BackendOptions, EmbeddingRows, GenerateOptions, GenerateResult, InferenceBackend } from '../backend.ts';
+import { checkEmbeddingRows, type BackendOptions, type EmbeddingRows, type GenerateOptions, type GenerateResult, type InferenceBackend } from '../backend.ts';
 import type { ModelConfig } from '../config.ts';
 import { resolveSampling, type SamplingParams } from '../sampling.ts';
 import { StopChecker } from '../stopping.ts';
 import type { ModelWeights } from '../weights.ts';
-import { GpuForward } from './forward.ts';
+import { GpuForward, type ChunkSplice } from './forward.ts';
 import { destroyWeights, uploadWeights, type GpuWeights, type WeightDtypeChoice } from './gpu-weights.ts';
 
-const SPLICE_UNSUPPORTED = 'the WebGPU engine does not splice input embeddings yet (speech turns): run speech episodes with --device cpu';
+/** Spliced rows of one sequence, by position: the row index into `e.rows`. */
+interface SequenceSplice {
+  e: EmbeddingRows;
+  rowAt: Map<number, number>;
+}
+
+function sequenceSplice(e: EmbeddingRows | null | undefined): SequenceSplice | null {
+  if (!e || !e.positions.length) return null;
+  return { e, rowAt: new Map(e.positions.map((p, i) => [p, i])) };
+}
+
+/** The chunk rows (of `entries`, each a sequence's splice and position) whose embeddings are replaced. */
+function chunkSplice(entries: readonly { s: SequenceSplice | null; pos: number }[], H: number): ChunkSplice | null {
+  const at: number[] = [];
+  const sources: { e: EmbeddingRows; i: number }[] = [];
+  entries.forEach(({ s, pos }, r) => {
+    const i = s?.rowAt.get(pos);
+    if (i !== undefined) (at.push(r), sources.push({ e: s!.e, i }));
+  });
+  if (!at.length) return null;
+  const values = new Float32Array(at.length * H);
+  sources.forEach(({ e, i }, k) => {
+    for (let d = 0; d < H; d++) values[k * H + d] = e.rows[i * H + d]!;
+  });
+  return { at, values };
+}
 
 export interface GpuBackendOptions extends BackendOptions {
   /** Storage of the matrices: 'auto' = f32 for all-F32 checkpoints, else f16. */
@@ -117,21 +144,21 @@ export class GpuBackend implements InferenceBackend {
   }
 
   logits(tokens: number[], embeddings?: EmbeddingRows | null): Promise<Float32Array[]> {
-    if (embeddings) return Promise.reject(new Error(SPLICE_UNSUPPORTED));
-    return this.serial(() => this.logitsNow(tokens));
+    return this.serial(() => this.logitsNow(tokens, embeddings ?? null));
   }
 
   generate(prompts: number[][], opts: GenerateOptions): Promise<GenerateResult[]> {
-    if (opts.promptEmbeddings?.some((e) => e)) return Promise.reject(new Error(SPLICE_UNSUPPORTED));
     return this.serial(() => this.generateNow(prompts, opts));
   }
 
-  private async logitsNow(tokens: number[]): Promise<Float32Array[]> {
+  private async logitsNow(tokens: number[], embeddings: EmbeddingRows | null): Promise<Float32Array[]> {
     this.live();
     const c = this.config;
     if (!tokens.length) throw new Error('logits: no tokens');
     checkTokenIds(tokens, c.vocabSize);
     if (tokens.length > c.maxPositionEmbeddings) throw new Error(`sequence of ${tokens.length} tokens exceeds max_position_embeddings ${c.maxPositionEmbeddings}`);
+    if (embeddings) checkEmbeddingRows(embeddings, tokens.length, c.hiddenSize, 'logits');
+    const spliced = sequenceSplice(embeddings);
     const fwd = this.fwd;
     await fwd.ensureCache(1, tokens.length);
     const V = c.vocabSize;
@@ -142,7 +169,7 @@ export class GpuBackend implements InferenceBackend {
       this.writeTokens(part, new Array(T).fill(0), part.map((_, i) => c0 + i));
       const body = await fwd.bodyPlan(T);
       const enc = this.runner.device.createCommandEncoder();
-      encodeAll(enc, body);
+      await fwd.encodeBody(enc, body, spliced && chunkSplice(part.map((_, i) => ({ s: spliced, pos: c0 + i })), c.hiddenSize));
       const plans: object[] = [body];
       const reads: { buf: GPUBuffer; rows: number }[] = [];
       for (let r0 = 0; r0 < T; r0 += fwd.headRows) {
@@ -169,6 +196,10 @@ export class GpuBackend implements InferenceBackend {
     this.live();
     const params = resolveSampling(opts);
     const c = this.config;
+    const embeddings = opts.promptEmbeddings;
+    if (embeddings && embeddings.length !== prompts.length) {
+      throw new Error(`generate: ${prompts.length} prompts but ${embeddings.length} promptEmbeddings entries`);
+    }
     prompts.forEach((p, b) => {
       if (!p.length) throw new Error(`generate: prompt ${b}: no tokens`);
       try {
@@ -179,12 +210,16 @@ export class GpuBackend implements InferenceBackend {
       if (p.length > c.maxPositionEmbeddings) {
         throw new Error(`generate: prompt ${b} has ${p.length} tokens, over max_position_embeddings ${c.maxPositionEmbeddings}`);
       }
+      const e = embeddings?.[b];
+      if (e) checkEmbeddingRows(e, p.length, c.hiddenSize, `generate: prompt ${b}`);
     });
+    const splices = prompts.map((_, b) => sequenceSplice(embeddings?.[b]));
     const stats: GpuGenerateStats = { prefillTokens: 0, prefillMs: 0, decodeSteps: 0, decodeTokens: 0, decodeMs: 0, dispatchesPerStep: 0, decodeEncodeMs: 0, decodeWaitMs: 0 };
     const results: GenerateResult[] = [];
     const group = this.fwd.sizes.maxRows;
     for (let s0 = 0; s0 < prompts.length; s0 += group) {
-      results.push(...(await this.generateGroup(prompts.slice(s0, s0 + group), s0, params, opts, stats)));
+      const end = s0 + group;
+      results.push(...(await this.generateGroup(prompts.slice(s0, end), splices.slice(s0, end), s0, params, opts, stats)));
     }
     this.lastStats = stats;
     return results;
@@ -192,6 +227,7 @@ export class GpuBackend implements InferenceBackend {
 
   private async generateGroup(
     prompts: number[][],
+    splices: (SequenceSplice | null)[],
     seq0: number,
     params: SamplingParams,
     opts: GenerateOptions,
@@ -212,7 +248,7 @@ export class GpuBackend implements InferenceBackend {
     const R = rows.length;
     const smp = await fwd.samplePlan(R, params);
     try {
-      return await this.runGroup(prompts, rows, seq0, stops, logprobs, smp, opts, stats);
+      return await this.runGroup(prompts, splices, rows, seq0, stops, logprobs, smp, opts, stats);
     } finally {
       releaseDispatches([smp]);
     }
@@ -220,6 +256,7 @@ export class GpuBackend implements InferenceBackend {
 
   private async runGroup(
     prompts: number[][],
+    splices: (SequenceSplice | null)[],
     rows: number[],
     seq0: number,
     stops: StopChecker[],
@@ -260,7 +297,8 @@ export class GpuBackend implements InferenceBackend {
       this.writeTokens(part.map((f) => prompts[f.b]![f.pos]!), part.map((f) => f.b), part.map((f) => f.pos));
       const body = await fwd.bodyPlan(part.length);
       const enc = this.runner.device.createCommandEncoder();
-      encodeAll(enc, body);
+      const spliced = splices.some((s) => s) ? chunkSplice(part.map((f) => ({ s: splices[f.b] ?? null, pos: f.pos })), c.hiddenSize) : null;
+      await fwd.encodeBody(enc, body, spliced);
       part.forEach((f, r) => f.last >= 0 && fwd.copyHidden(enc, r, f.last));
       await this.submit(enc, [body]);
     }

@@ -5,7 +5,7 @@
 import type { KernelRunner } from '../../gpu/runner.ts';
 import { STORAGE, USAGE } from '../../gpu/runner.ts';
 import { prepareAttention } from '../../kernels/attention.ts';
-import { releaseDispatches, type Dispatch } from '../../kernels/dispatch.ts';
+import { encodeAll, releaseDispatches, type Dispatch } from '../../kernels/dispatch.ts';
 import { prepareEmbedding } from '../../kernels/embedding.ts';
 import { createKvCache, destroyKvCache, type KvCache } from '../../kernels/kv-cache.ts';
 import { GEMV_MAX_ROWS, prepareLinear, type LinearArgs } from '../../kernels/linear.ts';
@@ -28,12 +28,21 @@ export interface ForwardSizes {
 
 const MAX_PREFILL_PLANS = 4;
 
+/** Rows of a prefill chunk's x replaced after the embedding gather: `values` holds one hiddenSize row
+ * per entry of `at` (chunk row indices), in that order. */
+export interface ChunkSplice {
+  at: number[];
+  values: Float32Array;
+}
+
 export class GpuForward {
   private bufs!: Record<'tokens' | 'nextTokens' | 'meta' | 'x' | 'h' | 'qkv' | 'q' | 'attn' | 'gu' | 'act' | 'hLast' | 'logits' | 'scratch' | 'rowInfo' | 'sampled', GPUBuffer>;
   /** Two readback buffers: decode step k reads back through staging[k % 2] while step k+1 runs. */
   readonly staging: [GPUBuffer, GPUBuffer];
   caches: KvCache[] = [];
   private table?: GPUBuffer;
+  /** Staging rows of spliced embeddings (chunkTokens × hiddenSize), allocated on first use. */
+  private spliceRows?: GPUBuffer;
   private bodyPlans = new Map<number, Dispatch[]>();
   private headPlans = new Map<string, Dispatch[]>();
   private decodePlans = new Map<number, Dispatch[]>();
@@ -206,6 +215,32 @@ export class GpuForward {
     return prepareSample(this.runner, { logits: b.logits, rowInfo: b.rowInfo, scratch: b.scratch, out: b.sampled, nextTokens: b.nextTokens, rows, V: this.config.vocabSize, params });
   }
 
+  /**
+   * Records bodyPlan(T). With `splice`, its rows overwrite rows of x between the embedding gather (the
+   * plan's first dispatches, one per embedding buffer) and the first layer: staged in spliceRows at
+   * the same row indices, then copied, one copy per run of consecutive rows. Without, one pass as before.
+   */
+  async encodeBody(encoder: GPUCommandEncoder, plan: readonly Dispatch[], splice?: ChunkSplice | null): Promise<void> {
+    if (!splice?.at.length) return encodeAll(encoder, plan);
+    const H = this.config.hiddenSize;
+    const { at, values } = splice;
+    if (values.length !== at.length * H) throw new Error(`forward: ${at.length} spliced rows need ${at.length * H} values, got ${values.length}`);
+    for (const r of at) if (!Number.isInteger(r) || r < 0 || r >= this.sizes.chunkTokens) throw new Error(`forward: spliced row ${r} is outside the chunk`);
+    this.spliceRows ??= await this.runner.createBuffer('activations.splice_rows', this.sizes.chunkTokens * H * 4);
+    const gathers = this.weights.embed.chunks.length;
+    encodeAll(encoder, plan.slice(0, gathers));
+    const bytes = H * 4;
+    for (let i = 0; i < at.length; ) {
+      let j = i + 1;
+      while (j < at.length && at[j] === at[i]! + (j - i)) j++;
+      // The write lands before this command buffer runs (queue order), the copy after the gather.
+      this.runner.write(this.spliceRows, values.subarray(i * H, j * H), at[i]! * bytes);
+      encoder.copyBufferToBuffer(this.spliceRows, at[i]! * bytes, this.bufs.x, at[i]! * bytes, (j - i) * bytes);
+      i = j;
+    }
+    encodeAll(encoder, plan.slice(gathers));
+  }
+
   /** Copies row `from` of h to row `to` of hLast (the last prompt token of a sequence). */
   copyHidden(encoder: GPUCommandEncoder, from: number, to: number, rows = 1): void {
     const bytes = this.config.hiddenSize * 4;
@@ -217,6 +252,7 @@ export class GpuForward {
     for (const buf of Object.values(this.bufs)) buf.destroy();
     for (const kv of this.caches) destroyKvCache(kv);
     this.table?.destroy();
+    this.spliceRows?.destroy();
     for (const s of this.staging) s.destroy();
   }
 }

@@ -8,8 +8,9 @@
 // device update. Clipping is joint, as on the CPU: the adapters' gradient norm is read back, the
 // clip scale of the joint norm computed, and the device's max norm set so that it applies that
 // scale (to f32 rounding). Its moments ride in the same checkpoint.
+// Speech: spliced input rows (inputRows) train here and return ∂L/∂rows (inputGrads).
 // Limits: one entropy coefficient per backward call, so a per-sequence entropy bonus (entropyCoef ≠ 0
-// with sequence-mean aggregation) is refused.
+// with sequence-mean aggregation) is refused; teacher targets (distillation) are refused.
 import type { KernelRunner } from '../../gpu/runner.ts';
 import type { ModelWeights } from '../../model/weights.ts';
 import type { AdamWHyper } from '../../reference/adamw.ts';
@@ -30,8 +31,8 @@ export async function createGpuTrainEngine(weights: ModelWeights, adapter: LoraA
   return GpuTrainEngine.create(new KernelRunner(await acquireGpu()), weights, adapter, optimizer);
 }
 
-function refuseSplicing(batch: readonly TrainSequence[]): void {
-  if (batch.some((s) => s.inputRows || s.teacher)) throw new Error('WebGPU trainer: speech sequences (spliced input rows, teacher targets) train on the CPU engine only (--device cpu)');
+function refuseTeacher(batch: readonly TrainSequence[]): void {
+  if (batch.some((s) => s.teacher)) throw new Error('WebGPU trainer: sequences with teacher targets (distillation) train on the CPU engine only (--device cpu)');
 }
 
 export class GpuTrainEngine implements TrainEngine {
@@ -51,12 +52,12 @@ export class GpuTrainEngine implements TrainEngine {
   }
 
   async logprobs(batch: TrainSequence[], adapter: boolean, opts: { hidden?: boolean } = {}) {
-    refuseSplicing(batch);
+    refuseTeacher(batch);
     return this.trainer.logprobs(batch, { adapter, hidden: opts.hidden ?? false });
   }
 
   async forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[], extraGrads?: ReadonlyMap<string, Float64Array>) {
-    refuseSplicing(batch);
+    refuseTeacher(batch);
     const extra = [...(extraGrads?.keys() ?? [])];
     const unknown = extra.find((k) => !VALUE_KEYS.includes(k) || !this.hasValueHead);
     if (unknown) throw new Error(`WebGPU trainer: gradient for "${unknown}", which this engine does not train (create it with the trainer's optimizer for PPO)`);
@@ -66,7 +67,7 @@ export class GpuTrainEngine implements TrainEngine {
       throw new Error('WebGPU trainer: the entropy bonus differs per sequence (entropyCoef ≠ 0 with sequence-mean aggregation); use loss.aggregation token-mean or constant, or entropyCoef 0');
     }
     const r = await this.trainer.forwardBackward(batch, { entropyCoef: beta });
-    return { loss: r.loss, logprobs: r.logprobs };
+    return { loss: r.loss, logprobs: r.logprobs, ...(r.inputGrads ? { inputGrads: r.inputGrads } : {}) };
   }
 
   async step(hyper: AdamWHyper, maxGradNorm: number | null, loss: number): Promise<AdamWStepReport> {

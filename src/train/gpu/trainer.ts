@@ -5,6 +5,7 @@
 // on-device guard and clipping. Optional per-layer recomputation keeps only layer inputs.
 import type { KernelRunner } from '../../gpu/runner.ts';
 import type { ModelWeights } from '../../model/weights.ts';
+import { checkEmbeddingRows, type EmbeddingRows } from '../../model/backend.ts';
 import type { GpuDtype } from '../../kernels/gpu-matrix.ts';
 import { embedding, checkTokenIds } from '../../kernels/embedding.ts';
 import { rmsnorm } from '../../kernels/rmsnorm.ts';
@@ -39,6 +40,21 @@ export interface GpuForwardBackwardResult {
   memory: MemoryReport;
   /** With `hidden`: per sequence, the final hidden state after the final RMSNorm (T × D, f32 values). */
   hidden?: Float64Array[];
+  /** Backward with a sequence carrying inputRows: per sequence, ∂L/∂rows (positions × D) or null. */
+  inputGrads?: (Float64Array | null)[];
+}
+
+/** Runs of consecutive positions of `rows`: [index into rows, first position, length]. */
+function rowRuns(rows: EmbeddingRows): [number, number, number][] {
+  const runs: [number, number, number][] = [];
+  const p = rows.positions;
+  for (let i = 0; i < p.length; ) {
+    let j = i + 1;
+    while (j < p.length && p[j] === p[i]! + (j - i)) j++;
+    runs.push([i, p[i]!, j - i]);
+    i = j;
+  }
+  return runs;
 }
 
 /** AdamW's state on the device, as numbers (for checkpoints): flat moments in the gradient layout. */
@@ -108,6 +124,7 @@ export class GpuTrainer {
 
   private async run(batch: TrainSequence[], beta: number, mode: { backward: boolean; adapter: boolean; hidden: boolean }): Promise<GpuForwardBackwardResult> {
     const result: GpuForwardBackwardResult = { loss: 0, logprobs: [], entropies: [], memory: { activationBytes: 0, activationBytesWithoutRecompute: 0, savedBytes: 0 } };
+    if (mode.backward && batch.some((s) => s.inputRows)) result.inputGrads = [];
     for (const [i, seq] of batch.entries()) {
       if (seq.tokens.length < 2) throw new Error(`GPU trainer: sequence ${i} needs at least 2 tokens`);
       checkTokenIds(seq.tokens, this.base.config.vocabSize);
@@ -118,6 +135,8 @@ export class GpuTrainer {
       if (seq.dHidden && seq.dHidden.length !== n * D && seq.dHidden.length !== (n + 1) * D) {
         throw new Error(`GPU trainer: sequence ${i} dHidden has ${seq.dHidden.length} entries, expected ${n * D} or ${(n + 1) * D}`);
       }
+      if (seq.teacher) throw new Error(`GPU trainer: sequence ${i} has teacher targets (distillation), which only the CPU trainer computes`);
+      if (seq.inputRows) checkEmbeddingRows(seq.inputRows, seq.tokens.length, D, `GPU trainer: sequence ${i}`);
       const coef = new Float32Array(2 * n);
       for (let t = 0; t < n; t++) {
         const on = seq.trainable ? Boolean(seq.trainable[t]) : true;
@@ -125,8 +144,10 @@ export class GpuTrainer {
         coef[2 * t + 1] = on ? -beta : 0;
       }
       const dHidden = mode.backward && seq.dHidden ? Float32Array.from(seq.dHidden) : null;
-      const { lpEnt, memory, hidden } = await this.sequence(seq.tokens, coef, mode, dHidden);
+      const inputRows = seq.inputRows?.positions.length ? seq.inputRows : null;
+      const { lpEnt, memory, hidden, dRows } = await this.sequence(seq.tokens, coef, mode, dHidden, inputRows);
       if (hidden) (result.hidden ??= []).push(Float64Array.from(hidden));
+      result.inputGrads?.push(seq.inputRows ? (dRows ? Float64Array.from(dRows) : new Float64Array(0)) : null);
       const lps = new Float64Array(n);
       const ents = new Float64Array(n);
       for (let t = 0; t < n; t++) {
@@ -145,7 +166,8 @@ export class GpuTrainer {
 
   private async sequence(
     tokens: number[], coef: Float32Array, mode: { backward: boolean; adapter: boolean; hidden: boolean }, dHidden: Float32Array | null,
-  ): Promise<{ lpEnt: Float32Array; memory: MemoryReport; hidden: Float32Array | null }> {
+    inputRows: EmbeddingRows | null,
+  ): Promise<{ lpEnt: Float32Array; memory: MemoryReport; hidden: Float32Array | null; dRows: Float32Array | null }> {
     const runner = this.runner;
     const c = this.base.config;
     const T = tokens.length;
@@ -174,6 +196,13 @@ export class GpuTrainer {
 
     let enc = runner.device.createCommandEncoder();
     await embedding(runner, { tokens: tokBuf, table: this.base.embed, out: xs[0]!, T }, enc);
+    // Spliced rows (speech) replace gathered embeddings: one copy per run of consecutive positions.
+    const runs = inputRows ? rowRuns(inputRows) : [];
+    const rowBytes = s.D * 4;
+    if (inputRows) {
+      const rowsBuf = track(await runner.upload('train.input_rows', Float32Array.from(inputRows.rows)));
+      for (const [i, p, n] of runs) enc.copyBufferToBuffer(rowsBuf, i * rowBytes, xs[0]!, p * rowBytes, n * rowBytes);
+    }
     for (let l = 0; l < L; l++) await layers[l]!.forward(enc, xs[l]!, xs[l + 1]!, actsFor(l));
 
     // Final norm, LM head, log-prob/entropy and d/dlogits, in row blocks that fit one binding.
@@ -232,9 +261,18 @@ export class GpuTrainer {
       runner.device.queue.submit([enc.finish()]);
       enc = runner.device.createCommandEncoder();
     }
+    // ∂L/∂x0 at the spliced rows goes to the caller; those rows never read the embedding table.
+    const dRowsBuf = mode.backward && inputRows ? track(await mk('train.d_input_rows', inputRows.positions.length * s.D)) : null;
+    if (dRowsBuf) {
+      for (const [i, p, n] of runs) {
+        enc.copyBufferToBuffer(dcur, p * rowBytes, dRowsBuf, i * rowBytes, n * rowBytes);
+        if (full) enc.clearBuffer(dcur, p * rowBytes, n * rowBytes);
+      }
+    }
     if (full) await embeddingBackward(runner, tokBuf, dcur, full.grads, T, s.D, full.offsets.get('model.embed_tokens.weight')!, enc);
     runner.device.queue.submit([enc.finish()]);
     const lpEnt = await runner.readF32(lpEntBuf, 2 * (T - 1));
+    const dRows = dRowsBuf ? await runner.readF32(dRowsBuf, inputRows!.positions.length * s.D) : null;
     const hidden = mode.hidden ? await runner.readF32(nf, T * s.D) : null;
     const perLayer = actSets[0]!.bytes;
     const inputs = (L + 1) * T * s.D * 4;
@@ -247,7 +285,7 @@ export class GpuTrainer {
     for (const b of own) b.destroy();
     actSets.forEach(destroyActs);
     destroyScratch(scratch);
-    return { lpEnt, memory, hidden };
+    return { lpEnt, memory, hidden, dRows };
   }
 
   private async fullGrads(s: ReturnType<typeof shapesFor>): Promise<FullGrads> {
