@@ -30,6 +30,7 @@ export interface TrainConfig {
   sampling: { temperature: ScheduleSpec; topP: number; maxNewTokens: number };
   episode: { maxTurns: number; user: 'scripted' | 'openai' | 'local'; judge: 'reference' | 'openai' | 'local' };
   speechShare: ScheduleSpec;
+  speech: { projectorLrMultiplier: number; preset: 'clean' | 'telephone' };
   eval: { every: number; split: string; k: number; temperature: number; maxTasks: number | null };
   checkpoint: { every: number; dir: string; keep: number };
   log: { metricsFile: string; progress: boolean };
@@ -60,6 +61,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   sampling: { temperature: 1, topP: 1, maxNewTokens: 512 },
   episode: { maxTurns: 30, user: 'scripted', judge: 'reference' },
   speechShare: 0,
+  speech: { projectorLrMultiplier: 3, preset: 'clean' },
   eval: { every: 10, split: 'dev', k: 4, temperature: 0.7, maxTasks: null },
   checkpoint: { every: 10, dir: 'runs/tarl', keep: 3 },
   log: { metricsFile: 'metrics.jsonl', progress: true },
@@ -166,6 +168,10 @@ export const CONFIG_SCHEMA = {
       judge: oneOfEnum(['reference', 'openai', 'local'], 'turn-level judge backend'),
     }),
     speechShare: schedule('share of speech episodes over steps (multimodal warm-up)', { min: 0, max: 1 }),
+    speech: section('speech episodes', {
+      projectorLrMultiplier: num("the audio projector's learning rate = lr × this", { exclusiveMinimum: 0 }),
+      preset: oneOfEnum(['clean', 'telephone'], 'how the customer speech sounds'),
+    }),
     eval: section('held-out evaluation', {
       every: int('evaluate every N steps (0: never)', 0),
       split: { type: 'string', minLength: 1, description: 'held-out split' },

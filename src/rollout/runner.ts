@@ -8,6 +8,7 @@ import { TRANSFER_TOOL, isErrorObservation } from './actions.ts';
 import {
   TRAJECTORY_VERSION,
   type AssistantTurn,
+  type SpokenTurn,
   type TokenRecord,
   type Trajectory,
   type Turn,
@@ -32,6 +33,7 @@ export async function runEpisode(o: RunEpisodeOptions): Promise<Trajectory> {
   if (!Number.isInteger(maxTurns) || maxTurns < 1) throw new Error(`runEpisode: maxTurns must be a positive integer (got ${maxTurns})`);
   const turns: Turn[] = [{ role: 'system', text: o.context.systemPrompt }];
   let tokens: TokenRecord | undefined;
+  const speech: SpokenTurn[] = [];
   const replies: string[] = [];
   let end: Trajectory['end'] = { reason: 'max_turns' };
 
@@ -72,6 +74,7 @@ export async function runEpisode(o: RunEpisodeOptions): Promise<Trajectory> {
       completion.forEach((id, i) => push(tokens!, id, logprobs[i], 1, t));
       turn.tokenSpan = [start, tokens.ids.length];
       turn.finishReason = finishReason;
+      speech.push(...(step.speech ?? []));
     }
     turns.push(turn);
 
@@ -125,6 +128,7 @@ export async function runEpisode(o: RunEpisodeOptions): Promise<Trajectory> {
     ...(tokens ? { tokens } : {}),
     verifier,
     timing: { startedAt: new Date(started).toISOString(), ms: Date.now() - started },
+    ...(speech.length ? { speech } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 // The three parties of an episode, each behind one interface so agents (oracle, WGSL policy),
 // user simulators (scripted, OpenAI-compatible LLM, local model) and tool environments combine freely.
-import type { EpisodeTask, Turn, VerifierResult } from './trajectory.ts';
+import type { EpisodeTask, SpokenTurn, Turn, VerifierResult } from './trajectory.ts';
 import type { RetailData } from './retail-view.ts';
 
 /** What the retail backend must offer one episode (one DB per episode, never shared). */
@@ -31,6 +31,8 @@ export interface AgentStep {
   parseError?: string;
   /** Policy agents: tokens appended since the last step (not trainable), then the sampled completion. */
   tokens?: { context: number[]; completion: number[]; logprobs: number[]; finishReason: string };
+  /** Speech episodes: the customer turns heard as audio in this step's context (positions in the token record). */
+  speech?: SpokenTurn[];
 }
 
 export interface Agent {

@@ -29,6 +29,11 @@ export interface ProjectedRows {
 
 export const PROJECTOR_PREFIX = 'audio_projector.';
 
+/** The default shape: 4 frames per audio token, a SwiGLU as wide as the policy (at least 64). */
+export function defaultProjectorConfig(encoderDim: number, modelDim: number): ProjectorConfig {
+  return { encoderDim, stack: 4, hidden: Math.max(64, modelDim), modelDim, eps: 1e-6 };
+}
+
 /** Positions a slot covers: bos, its pads, eos. */
 export function slotPositions(s: AudioSlot): number[] {
   return Array.from({ length: s.count + 2 }, (_, i) => s.bos + i);

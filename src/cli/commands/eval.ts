@@ -2,14 +2,12 @@
 // policy episodes on τ-bench retail (or `--task toy`, or `--task spoken --modality text|speech
 // --projector FILE`: the spoken-intent suite read or heard), pass^1 … pass^k over tasks. A per-task table
 // goes to stderr; stdout gets one JSON line {split, tasks, trials, k, pass1, passK, passCurve, ...}.
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { AudioProjector } from '../../speech/projector.ts';
 import { createBackend } from '../../model/backend.ts';
 import { loadModelFromDir } from '../../model/load-node.ts';
 import { resolveConfig } from '../../rl/config.ts';
 import { aggregateEval, type EvalTrial } from '../../rl/metrics.ts';
-import { buildSuites, type TaskFamily } from '../../rl/trainer/node-setup.ts';
+import { buildSuites, nodeSpeech, type TaskFamily } from '../../rl/trainer/node-setup.ts';
 import { applyAdapterIfAny, deviceOption } from './model-options.ts';
 import { addEndpointOptions, endpointFrom, type EndpointFlags } from './rollout-options.ts';
 
@@ -56,7 +54,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'sampling seed (task i uses seed + 1000·i + trial)', '0')
     .addOption(new Option('--task <family>', 'episodes: retail, toy or spoken (the spoken-intent suite)').choices(['retail', 'toy', 'spoken']).default('retail'))
     .addOption(new Option('--modality <m>', 'customer turns read (text) or heard (speech: the suite must have speech episodes)').choices(['text', 'speech']).default('text'))
-    .option('--projector <file>', 'speech projector (projector.safetensors from `tarl speech-ablate`), for --task spoken')
+    .option('--projector <file>', 'the policy\'s audio projector (projector.safetensors from a speech run\'s checkpoint or from `tarl speech-ablate`)')
     .addOption(deviceOption()), 'user')
     .action(async (o: EvalFlags) => {
       const trials = int(o.trials, '--trials', 1);
@@ -66,8 +64,9 @@ export function register(program: Command): void {
       if (!(temperature >= 0)) throw new Error(`--temperature: "${o.temperature}" is not a non-negative number`);
       const base = await loadModelFromDir(o.model);
       const config = resolveConfig({ model: { dir: o.model }, episode: { maxTurns: int(o.maxTurns, '--max-turns', 1), user: o.user, judge: 'reference' } });
-      const projector = o.projector ? AudioProjector.fromSafetensors(new Uint8Array(readFileSync(o.projector)), o.projector) : undefined;
-      const suites = await buildSuites(config, base, o.task, o.device, { user: () => endpointFrom(o, 'user') }, projector ? { projector } : undefined);
+      if (o.modality === 'speech' && !o.projector) throw new Error('--modality speech needs --projector FILE (the policy\'s trained audio projector)');
+      const speech = o.projector ? await nodeSpeech(config, base.config.hiddenSize, o.projector) : undefined;
+      const suites = await buildSuites(config, base, o.task, o.device, { user: () => endpointFrom(o, 'user') }, speech);
       if (o.modality === 'speech' && !suites.retail.speech) throw new Error(`--modality speech: the ${suites.retail.name} suite has no speech episodes (use --task spoken)`);
       const backend = await createBackend(await applyAdapterIfAny(base, o.adapter), o.device);
       let ids = suites.retail.taskIds(o.split);

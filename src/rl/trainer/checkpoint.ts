@@ -4,6 +4,7 @@
 //   trainer-state.safetensors   float64 adapter tensors, PPO's value head, the speech projector and the AdamW moments (exact: the PEFT export is f32)
 //   state.json                  step, config, reward config, sampler/RNG state, counters
 //   metrics.jsonl               every metric event up to this step
+//   projector.safetensors       speech runs: the audio projector (float32, with its config)
 import { parseSafetensors, writeSafetensors, type SafeTensorInput } from '../../model/safetensors.ts';
 import type { RewardConfig } from '../../reward/config.ts';
 import type { LoraAdapter, LoraConfig } from '../../train/lora.ts';
@@ -45,7 +46,11 @@ export interface TrainerSnapshot {
 export interface ProjectorState {
   params: ReadonlyMap<string, Float64Array>;
   optimizer: AdamWSnapshot;
+  /** The projector as `AudioProjector.toSafetensors()` writes it (PROJECTOR_FILE: what `tarl eval --projector` reads). */
+  file: Uint8Array;
 }
+
+export const PROJECTOR_FILE = 'projector.safetensors';
 
 export interface CheckpointFile {
   name: string;
@@ -81,6 +86,7 @@ export function serializeCheckpoint(s: TrainerSnapshot): CheckpointFile[] {
     { name: `${ADAPTER_DIR}/${ADAPTER_WEIGHTS}`, bytes: peft.safetensors },
     { name: TENSOR_FILE, bytes: writeSafetensors(tensors, meta) },
     { name: STATE_FILE, bytes: enc.encode(JSON.stringify(s.state, null, 1)) },
+    ...(s.projector ? [{ name: PROJECTOR_FILE, bytes: s.projector.file }] : []),
     { name: METRICS_FILE, bytes: enc.encode(s.events.map((e) => `${JSON.stringify(e)}\n`).join('')) },
   ];
 }

@@ -21,7 +21,32 @@ import { RetailSuite } from './retail-suite.ts';
 import { ToyToolSuite } from './toy-suite.ts';
 import { SpokenToySuite } from './spoken-toy-suite.ts';
 import { createNodeHearing } from '../../speech/hearing-node.ts';
-import type { AudioProjector } from '../../speech/projector.ts';
+import { AudioProjector, defaultProjectorConfig } from '../../speech/projector.ts';
+import type { UserTurnHearing } from '../../speech/hearing.ts';
+import { audioMarkers } from '../../speech/markers.ts';
+
+/** Speech episodes in Node: the hearing (TTS → listener, cached) and the policy's projector. */
+export interface NodeSpeech {
+  hearing: UserTurnHearing;
+  projector: AudioProjector;
+}
+
+/** Whether the config ever draws speech episodes. */
+export function speechNeeded(c: TrainConfig): boolean {
+  return typeof c.speechShare === 'number' ? c.speechShare > 0 : c.speechShare.points.some((p) => p[1] > 0);
+}
+
+/** The hearing and a projector (from `projectorFile`, or fresh for this policy, seeded). */
+export async function nodeSpeech(c: TrainConfig, modelDim: number, projectorFile?: string): Promise<NodeSpeech> {
+  const { hearing, encoder } = await createNodeHearing({ preset: c.speech.preset });
+  const projector = projectorFile
+    ? AudioProjector.fromSafetensors(new Uint8Array(readFileSync(projectorFile)), projectorFile)
+    : AudioProjector.create(defaultProjectorConfig(encoder.dim, modelDim), c.seed);
+  if (projector.config.encoderDim !== encoder.dim || projector.config.modelDim !== modelDim) {
+    throw new Error(`speech projector: maps ${projector.config.encoderDim} → ${projector.config.modelDim}, but the encoder gives ${encoder.dim} and the policy's hidden size is ${modelDim}`);
+  }
+  return { hearing, projector };
+}
 import { buildSimulators } from './simulators.ts';
 import { RlTrainer, type TrainerDeps } from './trainer.ts';
 import type { EpisodeSuite } from './types.ts';
@@ -63,13 +88,12 @@ export async function buildSuites(
   task: TaskFamily,
   device: DeviceKind,
   endpoints: EndpointSources = {},
-  spoken?: { projector: AudioProjector },
+  speech?: NodeSpeech,
 ): Promise<Suites> {
   if (task === 'toy') return { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) };
   if (task === 'spoken') {
-    if (!spoken) throw new Error('the spoken-intent suite needs a speech projector (--projector FILE)');
-    const { hearing } = await createNodeHearing();
-    return { retail: new SpokenToySuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds, hearing, projector: spoken.projector }) };
+    if (!speech) throw new Error('the spoken-intent suite needs a speech projector (--projector FILE)');
+    return { retail: new SpokenToySuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds, hearing: speech.hearing, projector: speech.projector }) };
   }
   const dir = config.model.dir!;
   const tokenizer = await loadTokenizer(directorySource(dir));
@@ -87,6 +111,7 @@ export async function buildSuites(
     makeUser: sims.makeUser,
     maxTurns: config.episode.maxTurns,
     enableThinking: false,
+    ...(speech ? { speech: { hearing: speech.hearing, projector: speech.projector, markers: audioMarkers(tokenizer) } } : {}),
   });
   return { retail, math: new MathSuite(tokenizer, { enableThinking: false }), judge: sims.judge };
 }
@@ -126,13 +151,15 @@ export async function createNodeRun(o: {
   }
   if (!config.model.dir) throw new Error('model.dir is required: pass --model DIR or set model.dir in the config');
   const weights = await loadModelFromDir(config.model.dir);
-  const suites = await buildSuites(config, weights, o.task, o.device, o.endpoints);
+  const speech = speechNeeded(config) ? await nodeSpeech(config, weights.config.hiddenSize) : undefined;
+  const suites = await buildSuites(config, weights, o.task, o.device, o.endpoints, speech);
   const outDir = o.outDir ?? config.checkpoint.dir;
   const metricsPath = join(outDir, config.log.metricsFile);
   let writer: JsonlWriter | null = null; // opened once the trainer accepted the config
   const deps: TrainerDeps = {
     config, weights, suites: { retail: suites.retail, math: suites.math }, judge: suites.judge, baseModel: config.model.dir,
     makeBackend: o.device === 'cpu' ? undefined : (w) => createBackend(w, o.device),
+    ...(speech ? { speech: { projector: speech.projector, frames: heardFrames(speech.hearing), projectorLrMultiplier: config.speech.projectorLrMultiplier } } : {}),
     makeEngine: o.trainDevice === 'webgpu' ? async (_model, adapter, optimizer) => (await import('./engine-gpu.ts')).createGpuTrainEngine(weights, adapter, optimizer) : undefined,
     onEvent: (e) => {
       writer?.write(e);
@@ -149,6 +176,15 @@ export async function createNodeRun(o: {
   }
   const checkpointsRoot = join(outDir, 'checkpoints');
   return { trainer, outDir, metricsPath, saveCheckpoint: (step, f) => writeCheckpointDir(checkpointsRoot, step + 1, f, config.checkpoint.keep) };
+}
+
+/** Frames of a heard turn by key (they were heard during this step's rollouts, so they are cached). */
+function heardFrames(h: UserTurnHearing) {
+  return async (key: string) => {
+    const f = h.memory.get(key);
+    if (!f) throw new Error(`speech: the frames of heard turn ${key} left the cache before training (raise the hearing cache size)`);
+    return f;
+  };
 }
 
 /** The run's metrics file; when it is missing or unreadable the caller falls back to the metrics

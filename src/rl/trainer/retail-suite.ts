@@ -8,6 +8,9 @@ import type { RetailData } from '../../rollout/retail-view.ts';
 import type { EpisodeTask, Trajectory } from '../../rollout/trajectory.ts';
 import type { EpisodeEnvironment, UserSimulator } from '../../rollout/types.ts';
 import type { SampledTask } from '../sampler.ts';
+import type { HeardTurn, HearRequest } from '../../speech/hearing.ts';
+import type { AudioMarkers } from '../../speech/markers.ts';
+import type { AudioProjector } from '../../speech/projector.ts';
 import { LockstepBatcher } from './lockstep.ts';
 import type { EpisodeSuite, PolicyRun } from './types.ts';
 
@@ -26,6 +29,8 @@ export interface RetailSuiteOptions {
   concurrency?: number;
   /** Run the group's episodes together, their policy turns batched into one generate call (default true). */
   batched?: boolean;
+  /** Speech episodes (task.speech): every customer turn is heard through this, projected and spliced. */
+  speech?: { hearing: { hear(r: HearRequest): Promise<HeardTurn> }; projector: AudioProjector; markers: AudioMarkers };
 }
 
 /** Retail task ids are "<split>#<index>". */
@@ -38,6 +43,10 @@ export class RetailSuite implements EpisodeSuite {
   private readonly splits = new Map<string, Map<string, EpisodeTask>>();
 
   constructor(private readonly o: RetailSuiteOptions) {}
+
+  get speech(): boolean {
+    return this.o.speech !== undefined;
+  }
 
   private tasks(split: string): Map<string, EpisodeTask> {
     let m = this.splits.get(split);
@@ -60,12 +69,17 @@ export class RetailSuite implements EpisodeSuite {
     const batcher = this.o.batched === false ? null : new LockstepBatcher(policy.backend, groupSize);
     const episode = async (k: number) => {
       const seed = policy.seed + k;
+      const sp = this.o.speech;
+      if (task.speech && !sp) throw new Error('RetailSuite: a speech episode was sampled but the suite has no hearing (speech options)');
+      const hearing = task.speech && sp
+        ? { markers: sp.markers, projector: sp.projector, hear: (turn: number, text: string) => sp.hearing.hear({ text, taskId: task.taskId, turn, rollout: k }) }
+        : undefined;
       const agent = new PolicyAgent(batcher ? batcher.view(k) : policy.backend, this.o.tokenizer, {
         maxNewTokens: policy.maxNewTokens,
         temperature: policy.temperature,
         topP: policy.topP,
         enableThinking: this.o.enableThinking,
-      });
+      }, 'policy', undefined, hearing);
       try {
         out[k] = await runEpisode({
           agent,

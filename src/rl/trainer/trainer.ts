@@ -347,7 +347,7 @@ export class RlTrainer {
       valueHead: this.valueHead,
       optimizer: await engine.optimizerSnapshot(),
       events: this.events,
-      ...(engine instanceof SpeechTrainEngine ? { projector: { params: this.deps.speech!.projector.params(), optimizer: engine.optimizer.snapshot() } } : {}),
+      ...(engine instanceof SpeechTrainEngine ? { projector: { params: this.deps.speech!.projector.params(), optimizer: engine.optimizer.snapshot(), file: this.deps.speech!.projector.toSafetensors() } } : {}),
     };
   }
 

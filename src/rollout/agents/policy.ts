@@ -15,6 +15,18 @@ import { Rng } from '../../rl/rng.ts';
 import type { PolicyGenerate } from './batcher.ts';
 import type { Turn } from '../trajectory.ts';
 import type { Agent, AgentStep, EpisodeContext } from '../types.ts';
+import type { SpokenTurn } from '../trajectory.ts';
+import type { HeardTurn } from '../../speech/hearing.ts';
+import { findAudioSlots, markerText, type AudioMarkers } from '../../speech/markers.ts';
+import type { AudioProjector, HeardSlot } from '../../speech/projector.ts';
+
+/** Speech episodes: every customer turn is heard (rendered, encoded, projected, spliced) instead of read. */
+export interface PolicyHearing {
+  markers: AudioMarkers;
+  projector: AudioProjector;
+  /** Hears customer turn `turn` (its index in the conversation). */
+  hear(turn: number, text: string): Promise<HeardTurn>;
+}
 
 export interface PolicySampling {
   maxNewTokens: number;
@@ -55,6 +67,7 @@ export class PolicyAgent implements Agent {
   private lastStopped = true;
 
   private readonly generate: PolicyGenerate;
+  private readonly heard = new Map<number, HeardTurn>();
 
   /** `generate` defaults to one backend call per turn; pass a LockstepBatcher member's to batch a group. */
   constructor(
@@ -63,13 +76,46 @@ export class PolicyAgent implements Agent {
     private readonly sampling: PolicySampling = DEFAULT_POLICY_SAMPLING,
     name = 'policy',
     generate?: PolicyGenerate,
+    private readonly hearing?: PolicyHearing,
   ) {
     this.name = name;
     this.generate = generate ?? (async (prompt, opts) => (await backend.generate([prompt], opts))[0]);
   }
 
-  async act(ctx: EpisodeContext, turns: readonly Turn[]): Promise<AgentStep> {
+  /** Customer turns as the policy receives them: text, or (speech episodes) the audio markers. */
+  private async messagesFor(turns: readonly Turn[]): Promise<ChatMessage[]> {
     const messages = toChatMessages(turns);
+    const h = this.hearing;
+    if (!h) return messages;
+    for (const [i, t] of turns.entries()) {
+      if (t.role !== 'user') continue;
+      if (!this.heard.has(i)) this.heard.set(i, await h.hear(i, t.text));
+      messages[i] = { role: 'user', content: markerText(h.markers, h.projector.tokensFor(this.heard.get(i)!.T)) };
+    }
+    return messages;
+  }
+
+  /** The projected rows of every audio slot of the prompt, and the slots new in this step's context. */
+  private splice(prompt: number[], contextStart: number): { rows: ReturnType<AudioProjector['rows']>['rows']; spoken: SpokenTurn[] } {
+    const h = this.hearing!;
+    const slots = findAudioSlots(prompt, h.markers);
+    const order = [...this.heard.keys()].sort((a, b) => a - b);
+    if (slots.length !== order.length) throw new Error(`speech: the prompt has ${slots.length} audio slots for ${order.length} heard customer turns`);
+    const heardSlots: HeardSlot[] = slots.map((s, j) => {
+      const turn = this.heard.get(order[j]!)!;
+      if (s.count !== h.projector.tokensFor(turn.T)) throw new Error(`speech: audio slot ${j} has ${s.count} pads, its audio ${h.projector.tokensFor(turn.T)} tokens`);
+      return { ...s, frames: turn.frames, T: turn.T };
+    });
+    const spoken = slots.flatMap((s, j): SpokenTurn[] => {
+      if (s.bos < contextStart) return [];
+      const t = this.heard.get(order[j]!)!;
+      return [{ turn: order[j]!, key: t.key, bos: s.bos, audioTokens: s.count, encoderFrames: t.T, durationS: t.durationS, preset: t.preset, spokenText: t.spokenText }];
+    });
+    return { rows: h.projector.rows(heardSlots).rows, spoken };
+  }
+
+  async act(ctx: EpisodeContext, turns: readonly Turn[]): Promise<AgentStep> {
+    const messages = await this.messagesFor(turns);
     const opts = { tools: ctx.tools as ToolSchema[], enableThinking: this.sampling.enableThinking };
     const full = this.tokenizer.applyChatTemplate(messages, { ...opts, addGenerationPrompt: true });
     let contextText = full;
@@ -92,7 +138,9 @@ export class PolicyAgent implements Agent {
     const limit = this.backend.config.maxPositionEmbeddings;
     if (prompt.length >= limit) throw new Error(`the conversation (${prompt.length} tokens) fills the model's context (${limit})`);
     const agentTurn = turns.filter((t) => t.role === 'assistant').length;
+    const spliced = this.hearing ? this.splice(prompt, this.ids.length) : null;
     const r = await this.generate(prompt, {
+      ...(spliced ? { promptEmbeddings: [spliced.rows] } : {}),
       maxNewTokens: Math.min(this.sampling.maxNewTokens, limit - prompt.length),
       temperature: this.sampling.temperature,
       greedy: this.sampling.temperature === 0,
@@ -112,6 +160,7 @@ export class PolicyAgent implements Agent {
       toolCalls: parsed.toolCalls.map((c) => ({ name: c.name, arguments: c.arguments })),
       ...(parsed.errors.length ? { parseError: parsed.errors.map((e) => e.message).join('; ') } : {}),
       tokens: { context, completion: r.tokens, logprobs: r.logprobs, finishReason: r.finishReason },
+      ...(spliced?.spoken.length ? { speech: spliced.spoken } : {}),
     };
   }
 }
