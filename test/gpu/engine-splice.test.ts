@@ -5,19 +5,10 @@ import { testGpu, expectClose } from '../helpers/gpu.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { createGpuBackend, type GpuBackend } from '../../src/model/gpu/engine.ts';
 import { CpuBackend } from '../../src/model/cpu/backend.ts';
-import { buildTinyModel, type TinyModelOptions } from '../../src/model/tiny.ts';
-import { loadModelWeights, type ModelWeights } from '../../src/model/weights.ts';
+import type { ModelWeights } from '../../src/model/weights.ts';
+import { randomRows, tinyWeights } from '../helpers/tiny-weights.ts';
 import type { EmbeddingRows, GenerateOptions } from '../../src/model/backend.ts';
 
-async function tinyWeights(o: TinyModelOptions): Promise<ModelWeights> {
-  const files = buildTinyModel(o);
-  return loadModelWeights({
-    name: `tiny-${o.architecture}`,
-    has: async (f) => files.has(f),
-    readText: async (f) => files.get(f) as string,
-    readBytes: async (f) => files.get(f) as Uint8Array,
-  });
-}
 
 let ctx: GpuContext;
 const open: GpuBackend[] = [];
@@ -32,15 +23,6 @@ async function gpuOf(w: ModelWeights, extra: Parameters<typeof createGpuBackend>
   return b;
 }
 
-/** Random rows (never zeros) in [−1, 1) at `positions`, from a small LCG so runs repeat. */
-function randomRows(positions: number[], D: number, seed: number): EmbeddingRows {
-  let s = seed >>> 0;
-  const rows = Array.from({ length: positions.length * D }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1 || 0.5;
-  });
-  return { positions, rows };
-}
 
 function flat(rows: Float32Array[]): Float32Array {
   const out = new Float32Array(rows.reduce((n, r) => n + r.length, 0));

@@ -4,21 +4,11 @@ import { testGpu, expectClose } from '../helpers/gpu.ts';
 import { acquireGpu, type GpuContext } from '../../src/gpu/device.ts';
 import { createGpuBackend, type GpuBackend } from '../../src/model/gpu/engine.ts';
 import { CpuBackend } from '../../src/model/cpu/backend.ts';
-import { buildTinyModel, type TinyModelOptions } from '../../src/model/tiny.ts';
-import { loadModelWeights, type ModelWeights } from '../../src/model/weights.ts';
+import type { ModelWeights } from '../../src/model/weights.ts';
+import { tinyWeights } from '../helpers/tiny-weights.ts';
 import { logSoftmax } from '../../src/model/sampling.ts';
 import type { GenerateOptions } from '../../src/model/backend.ts';
 
-async function tinyWeights(o: TinyModelOptions, configPatch: Record<string, unknown> = {}): Promise<ModelWeights> {
-  const files = buildTinyModel(o);
-  files.set('config.json', JSON.stringify({ ...JSON.parse(files.get('config.json') as string), ...configPatch }));
-  return loadModelWeights({
-    name: `tiny-${o.architecture}`,
-    has: async (f) => files.has(f),
-    readText: async (f) => files.get(f) as string,
-    readBytes: async (f) => files.get(f) as Uint8Array,
-  });
-}
 
 let ctx: GpuContext;
 const open: GpuBackend[] = [];

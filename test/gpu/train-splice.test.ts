@@ -9,7 +9,7 @@ import { forwardBackward, type TrainSequence } from '../../src/train/cpu/model.t
 import { trainModelFromWeights, trainModelToWeights } from '../../src/train/cpu/params.ts';
 import { createLora, LORA_TARGETS } from '../../src/train/lora.ts';
 import { randomTrainModel, tinyConfig } from '../unit/train/tiny-model.ts';
-import type { EmbeddingRows } from '../../src/model/backend.ts';
+import { randomRows } from '../helpers/tiny-weights.ts';
 import type { KernelRunner } from '../../src/gpu/runner.ts';
 
 let runner: KernelRunner;
@@ -17,14 +17,6 @@ beforeAll(async () => {
   ({ runner } = await testGpu());
 });
 
-function randomRows(positions: number[], D: number, seed: number): EmbeddingRows {
-  let s = seed >>> 0;
-  const rows = Array.from({ length: positions.length * D }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1 || 0.5;
-  });
-  return { positions, rows };
-}
 
 function batchFor(D: number): TrainSequence[] {
   return [

@@ -10,6 +10,7 @@ import { TRAJECTORY_VERSION, type SpokenTurn, type Trajectory, type Turn } from 
 import type { HeardTurn, HearRequest } from '../../speech/hearing.ts';
 import type { AudioProjector } from '../../speech/projector.ts';
 import type { SampledTask } from '../sampler.ts';
+import { singleTurnTokens } from './toy-suite.ts';
 import { groupGenerateOptions, type EpisodeSuite, type PolicyRun } from './types.ts';
 
 export const SPOKEN_INTENTS = ['refund', 'cancel', 'exchange', 'track'] as const;
@@ -142,12 +143,7 @@ export class SpokenToySuite implements EpisodeSuite {
         maxTurns: 1,
         turns,
         end: { reason: 'user_stop' },
-        tokens: {
-          ids: [...prompt, ...r.tokens],
-          logprobs: [...prompt.map(() => 0), ...r.logprobs],
-          trainable: [...prompt.map(() => 0), ...r.tokens.map(() => 1)],
-          turn: [...prompt.map(() => -1), ...r.tokens.map(() => 0)],
-        },
+        tokens: singleTurnTokens(prompt, r),
         verifier: { reward: right && !wrong ? 1 : 0, info: { asked: verb, called: calls.map((c) => c.name) } },
         timing: { startedAt: new Date(started).toISOString(), ms: Date.now() - started },
         ...(speech ? { speech } : {}),

@@ -5,7 +5,7 @@
 // tool-call parser) and the verifier rewards 1 exactly when `refund` was called with the task's
 // order id. A random tiny model emits the call rarely (≈ maxNewTokens / vocab); RL must find it.
 import { parseAssistantOutput } from '../../model/tool-calls.ts';
-import { TRAJECTORY_VERSION, type Trajectory, type Turn } from '../../rollout/trajectory.ts';
+import { TRAJECTORY_VERSION, type TokenRecord, type Trajectory, type Turn } from '../../rollout/trajectory.ts';
 import type { SampledTask } from '../sampler.ts';
 import { groupGenerateOptions, type EpisodeSuite, type PolicyRun } from './types.ts';
 
@@ -22,6 +22,16 @@ export interface ToySuiteOptions {
   tasks?: number;
   /** Prompt length in tokens (default 3; the benchmark uses longer prompts). */
   promptTokens?: number;
+}
+
+/** The token record of a one-turn episode: the prompt (not trainable), then the sampled turn. */
+export function singleTurnTokens(prompt: readonly number[], r: { tokens: number[]; logprobs: number[] }): TokenRecord {
+  return {
+    ids: [...prompt, ...r.tokens],
+    logprobs: [...prompt.map(() => 0), ...r.logprobs],
+    trainable: [...prompt.map(() => 0), ...r.tokens.map(() => 1)],
+    turn: [...prompt.map(() => -1), ...r.tokens.map(() => 0)],
+  };
 }
 
 export class ToyToolSuite implements EpisodeSuite {
@@ -94,12 +104,7 @@ export class ToyToolSuite implements EpisodeSuite {
         maxTurns: 1,
         turns,
         end: { reason: 'user_stop' },
-        tokens: {
-          ids: [...prompt, ...r.tokens],
-          logprobs: [...prompt.map(() => 0), ...r.logprobs],
-          trainable: [...prompt.map(() => 0), ...r.tokens.map(() => 1)],
-          turn: [...prompt.map(() => -1), ...r.tokens.map(() => 0)],
-        },
+        tokens: singleTurnTokens(prompt, r),
         verifier: { reward: refunded ? 1 : 0 },
         timing: { startedAt: new Date(started).toISOString(), ms: Date.now() - started },
       };
