@@ -106,3 +106,8 @@ export function scheduleJsonSchema(range: ScheduleRange = {}, description = 'sch
     ],
   };
 }
+
+/** Whether a schedule is ever above 0 (e.g. whether a run can draw math problems or speech episodes). */
+export function canExceedZero(spec: ScheduleSpec): boolean {
+  return typeof spec === 'number' ? spec > 0 : spec.points.some((p) => p[1] > 0);
+}

@@ -126,6 +126,12 @@ export interface SpokenTurn {
   preset: string;
   /** What espeak-ng was given (identifiers spelled out). */
   spokenText: string;
+  /** The hearing request's voice seeds besides the turn index: with the transcript and preset they
+   * replay exactly this audio (the studio's "▶ hear"). */
+  taskId?: string;
+  rollout?: number;
+  /** The TTS render's content hash (text, seeded voice, preset, noise seed): the replay is checked against it. */
+  audioKey?: string;
 }
 
 export function agentTurns(t: Pick<Trajectory, 'turns'>): AssistantTurn[] {

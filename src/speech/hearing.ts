@@ -57,6 +57,8 @@ export interface HeardTurn {
   stack: number;
   audioTokens: number; // ⌈T / stack⌉
   cached: boolean; // frames came from memory or the store (no render, no encode)
+  /** The seeds the voice came from (task, turn, rollout): with the text and preset they replay the exact audio. */
+  request: { taskId: string; turn: number; rollout: number };
 }
 
 export interface UserTurnHearingOptions {
@@ -174,6 +176,7 @@ export class UserTurnHearing {
       audioKey: d.key,
       encoderId: this.encoder.id,
       transcript: request.text,
+      request: { taskId: String(request.taskId), turn: request.turn, rollout: request.rollout },
       spokenText: d.spokenText,
       voice: d.voice,
       preset: d.preset,

@@ -26,6 +26,13 @@ import type { RetailData } from '../rollout/retail-view.ts';
 import { retailEnvironment, sandboxData } from '../rollout/retail-env.ts';
 import type { EpisodeTask, Trajectory } from '../rollout/trajectory.ts';
 import { loadTasks as loadSandboxTasks, type TaskSplit } from '../sandbox/retail/index.ts';
+import type { ModelTokenizer } from '../model/tokenizer.ts';
+import type { UserTurnHearing } from '../speech/hearing.ts';
+import type { ListenerEncoder } from '../speech/listener-encoder.ts';
+import { audioMarkers, type AudioMarkers } from '../speech/markers.ts'; // small, and the policy agent imports it anyway
+import type { AudioProjector } from '../speech/projector.ts';
+import { canExceedZero } from '../rl/schedule.ts';
+import { framesFromHearing } from '../rl/trainer/speech-engine.ts';
 
 /** Where the policy comes from. Files (a dropped folder) are structured-cloned into the worker. */
 export type ModelSpec =
@@ -114,14 +121,53 @@ function endpoint(e: EndpointSpec | undefined, what: string): EndpointSpec {
   return e;
 }
 
+/** The shipped listener (public/models/tarl-listener), served by the studio. */
+export const LISTENER_URL = '/models/tarl-listener/encoder.onnx';
+
+/** Speech episodes in the browser: the hearing (espeak-ng wasm → listener ONNX on wasm, frames cached in
+ * memory; renders shared with the inspector's "▶ hear" through IndexedDB), a projector for the policy's
+ * hidden size, and the tokenizer's audio markers. Imported lazily: text-only runs load none of it. */
+interface WorkerSpeech {
+  hearing: UserTurnHearing;
+  encoder: ListenerEncoder;
+  projector: AudioProjector;
+  markers: AudioMarkers;
+}
+
+async function workerSpeech(config: ReturnType<typeof resolveConfig>, hiddenSize: number, tokenizer: ModelTokenizer, cb: TrainerCallbacks): Promise<WorkerSpeech> {
+  cb.onProgress?.({ file: LISTENER_URL, phase: 'loading the speech listener for speech episodes' });
+  const [{ UserTurnHearing }, { SpeechSynthesizer }, { createBrowserEspeak }, { IdbAudioStore }, { loadListenerEncoder }, { AudioProjector, defaultProjectorConfig }] = await Promise.all([
+    import('../speech/hearing.ts'), import('../speech/tts.ts'), import('../speech/espeak-browser.ts'), import('../speech/idb-store.ts'),
+    import('../speech/listener-encoder.ts'), import('../speech/projector.ts'),
+  ]);
+  const markers = audioMarkers(tokenizer); // fails early (before the download) for a tokenizer without markers
+  let encoder: ListenerEncoder;
+  try {
+    const r = await fetch(LISTENER_URL);
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    // a dev server answers a missing file with its index page
+    if (bytes[0] === 0x3c /* '<' */) throw new Error('the server answered with an HTML page, not an ONNX model');
+    encoder = await loadListenerEncoder(bytes, { providers: ['wasm'] }); // the WebGPU device stays the policy's
+  } catch (e) {
+    const why = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').replace(/[.\s]+$/, ''); // one line: the run status shows the first
+    throw new Error(`speech episodes (speechShare > 0) need the listener, but ${LISTENER_URL} could not be loaded: ${why}. Run \`tarl make-speech-encoder\` (public/models/tarl-listener/) or set the speech share to 0.`);
+  }
+  const hearing = new UserTurnHearing(new SpeechSynthesizer(createBrowserEspeak(), { store: new IdbAudioStore() }), encoder, { preset: config.speech.preset });
+  const projector = AudioProjector.create(defaultProjectorConfig(encoder.dim, hiddenSize), config.seed);
+  return { hearing, encoder, projector, markers };
+}
+
 async function retailSuites(
   spec: TrainerStartSpec,
   source: ModelSource,
   weights: ModelWeights,
   config: ReturnType<typeof resolveConfig>,
-): Promise<{ retail: EpisodeSuite; math: EpisodeSuite; sims: Simulators }> {
+  cb: TrainerCallbacks,
+): Promise<{ retail: EpisodeSuite; math: EpisodeSuite; sims: Simulators; speech?: WorkerSpeech }> {
   if (spec.model.kind === 'tiny') throw new Error('the tiny random model has no tokenizer, so it can only run the toy task');
   const tokenizer = await loadTokenizer(source);
+  const speech = canExceedZero(config.speechShare) ? await workerSpeech(config, weights.config.hiddenSize, tokenizer, cb) : undefined;
   const sims = await buildSimulators(config.episode, {
     judgeEndpoint: () => endpoint(spec.judgeEndpoint, 'episode.judge'),
     userEndpoint: () => endpoint(spec.userEndpoint, 'episode.user'),
@@ -143,8 +189,9 @@ async function retailSuites(
     makeUser: sims.makeUser,
     maxTurns: config.episode.maxTurns,
     enableThinking: false,
+    ...(speech ? { speech: { hearing: speech.hearing, projector: speech.projector, markers: speech.markers } } : {}),
   });
-  return { retail, math: new MathSuite(tokenizer, { enableThinking: false }), sims };
+  return { retail, math: new MathSuite(tokenizer, { enableThinking: false }), sims, ...(speech ? { speech } : {}) };
 }
 
 let session: TrainerSession | null = null;
@@ -154,18 +201,25 @@ const api = {
   async start(spec: TrainerStartSpec, cb: TrainerCallbacks): Promise<void> {
     if (starting || (session && session.state !== 'stopped')) throw new Error('a training run is already in progress in this worker');
     starting = true;
+    let release: (() => void) | undefined; // what a start that fails half-way leaves open
     try {
       const config = resolveConfig(spec.config);
       const source = modelSource(spec.model, cb);
       cb.onProgress?.({ file: source.name, phase: 'loading the model' });
       const weights = await loadModelWeights(source);
-      const retail = spec.task === 'toy' ? null : await retailSuites(spec, source, weights, config);
+      const retail = spec.task === 'toy' ? null : await retailSuites(spec, source, weights, config, cb);
+      const speech = retail?.speech;
+      release = () => {
+        retail?.sims.dispose();
+        void speech?.encoder.release().catch(() => undefined);
+      };
       const suites = retail
         ? { retail: retail.retail, math: retail.math }
         : { retail: new ToyToolSuite({ vocabSize: weights.config.vocabSize, eosTokenIds: weights.config.eosTokenIds }) };
       const trainer = new RlTrainer({
         config, weights, suites, judge: retail?.sims.judge,
         makeBackend: (w) => createBackend(w, spec.device), baseModel: source.name,
+        ...(speech ? { speech: { projector: speech.projector, frames: framesFromHearing(speech.hearing), projectorLrMultiplier: config.speech.projectorLrMultiplier } } : {}),
         makeEngine: spec.device === 'webgpu' ? (_model, adapter, optimizer) => createGpuTrainEngine(weights, adapter, optimizer) : undefined,
         onEvent: (e) => cb.onEvent(e),
         onTrajectories: cb.onTrajectories ? (s, g) => cb.onTrajectories!(s, g) : undefined,
@@ -177,7 +231,11 @@ const api = {
       session.finished.then(
         (r) => cb.onFinished?.(r),
         (e: unknown) => cb.onFailure?.((e as Error).message),
-      ).finally(() => retail?.sims.dispose());
+      ).finally(release);
+      release = undefined; // the session owns them now
+    } catch (e) {
+      release?.();
+      throw e;
     } finally {
       starting = false;
     }

@@ -74,7 +74,7 @@ export function register(program: Command): void {
     .option('--tasks-per-step <n>', 'tasks per RL step', '4')
     .option('--speech-share <x>', 'speech share after the warm-up (speech RL arm)', '0.5')
     .option('--warmup <n>', 'multimodal warm-up: steps over which the speech share ramps up', '30')
-    .option('--projector-lr-multiplier <x>', "projector learning rate = lr × this", '3')
+    .option('--projector-lr-multiplier <x>', "projector learning rate = lr × this (0.03: the alignment's scale, 9e-4, at lr 0.03)", '0.03')
     .option('--eval-k <n>', 'trials per held-out task', '4')
     .option('--lr <x>', 'LoRA learning rate', '0.03')
     .option('--seed <n>', 'seed', '7')

@@ -24,16 +24,13 @@ import { createNodeHearing } from '../../speech/hearing-node.ts';
 import { AudioProjector, defaultProjectorConfig } from '../../speech/projector.ts';
 import type { UserTurnHearing } from '../../speech/hearing.ts';
 import { audioMarkers } from '../../speech/markers.ts';
+import { canExceedZero } from '../schedule.ts';
+import { framesFromHearing } from './speech-engine.ts';
 
 /** Speech episodes in Node: the hearing (TTS → listener, cached) and the policy's projector. */
 export interface NodeSpeech {
   hearing: UserTurnHearing;
   projector: AudioProjector;
-}
-
-/** Whether the config ever draws speech episodes. */
-export function speechNeeded(c: TrainConfig): boolean {
-  return typeof c.speechShare === 'number' ? c.speechShare > 0 : c.speechShare.points.some((p) => p[1] > 0);
 }
 
 /** The hearing and a projector (from `projectorFile`, or fresh for this policy, seeded). */
@@ -151,7 +148,7 @@ export async function createNodeRun(o: {
   }
   if (!config.model.dir) throw new Error('model.dir is required: pass --model DIR or set model.dir in the config');
   const weights = await loadModelFromDir(config.model.dir);
-  const speech = speechNeeded(config) ? await nodeSpeech(config, weights.config.hiddenSize) : undefined;
+  const speech = canExceedZero(config.speechShare) ? await nodeSpeech(config, weights.config.hiddenSize) : undefined;
   const suites = await buildSuites(config, weights, o.task, o.device, o.endpoints, speech);
   const outDir = o.outDir ?? config.checkpoint.dir;
   const metricsPath = join(outDir, config.log.metricsFile);
@@ -159,7 +156,7 @@ export async function createNodeRun(o: {
   const deps: TrainerDeps = {
     config, weights, suites: { retail: suites.retail, math: suites.math }, judge: suites.judge, baseModel: config.model.dir,
     makeBackend: o.device === 'cpu' ? undefined : (w) => createBackend(w, o.device),
-    ...(speech ? { speech: { projector: speech.projector, frames: heardFrames(speech.hearing), projectorLrMultiplier: config.speech.projectorLrMultiplier } } : {}),
+    ...(speech ? { speech: { projector: speech.projector, frames: framesFromHearing(speech.hearing), projectorLrMultiplier: config.speech.projectorLrMultiplier } } : {}),
     makeEngine: o.trainDevice === 'webgpu' ? async (_model, adapter, optimizer) => (await import('./engine-gpu.ts')).createGpuTrainEngine(weights, adapter, optimizer) : undefined,
     onEvent: (e) => {
       writer?.write(e);
@@ -176,15 +173,6 @@ export async function createNodeRun(o: {
   }
   const checkpointsRoot = join(outDir, 'checkpoints');
   return { trainer, outDir, metricsPath, saveCheckpoint: (step, f) => writeCheckpointDir(checkpointsRoot, step + 1, f, config.checkpoint.keep) };
-}
-
-/** Frames of a heard turn by key (they were heard during this step's rollouts, so they are cached). */
-function heardFrames(h: UserTurnHearing) {
-  return async (key: string) => {
-    const f = h.memory.get(key);
-    if (!f) throw new Error(`speech: the frames of heard turn ${key} left the cache before training (raise the hearing cache size)`);
-    return f;
-  };
 }
 
 /** The run's metrics file; when it is missing or unreadable the caller falls back to the metrics

@@ -17,6 +17,7 @@ import { resolveConfig, type TrainConfig } from '../config.ts';
 import type { EvalEvent, MetricEvent } from '../metrics.ts';
 import { serializeCheckpoint } from './checkpoint.ts';
 import { SPOKEN_AUDIO_IDS, SPOKEN_INTENT_WORDS, SpokenToySuite } from './spoken-toy-suite.ts';
+import { framesFromHearing } from './speech-engine.ts';
 import { RlTrainer } from './trainer.ts';
 
 export interface SpeechAblationOptions {
@@ -84,11 +85,7 @@ export async function runSpeechAblation(o: SpeechAblationOptions): Promise<Speec
   const D = o.weights.config.hiddenSize;
   const projectorConfig: ProjectorConfig = { encoderDim: o.encoderDim, stack: 4, hidden: 2 * D, modelDim: D, eps: 1e-6 };
   const projector = AudioProjector.create(projectorConfig, o.seed);
-  const frames = async (key: string) => {
-    const f = o.hearing.memory.get(key);
-    if (!f) throw new Error(`speech ablation: the frames of heard turn ${key} are no longer cached`);
-    return f;
-  };
+  const frames = framesFromHearing(o.hearing);
   const suite = new SpokenToySuite({ vocabSize: o.weights.config.vocabSize, eosTokenIds: o.weights.config.eosTokenIds, hearing: o.hearing, projector, tasks: o.tasks });
   const trainer = (config: TrainConfig, arm: string, frozen: boolean) => new RlTrainer({
     config, weights: o.weights, suites: { retail: suite },

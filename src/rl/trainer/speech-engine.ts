@@ -13,6 +13,15 @@ import type { RlSequence } from './sequences.ts';
 /** Encoder frames of a heard turn (T × encoderDim), by its hearing key. */
 export type FramesLookup = (key: string) => Promise<{ frames: Float32Array; T: number }>;
 
+/** Frames by key from a hearing's memory: the step's rollouts heard them, so they are still cached. */
+export function framesFromHearing(h: { memory: { get(key: string): { frames: Float32Array; T: number } | undefined } }): FramesLookup {
+  return async (key) => {
+    const f = h.memory.get(key);
+    if (!f) throw new Error(`speech: the frames of heard turn ${key} left the hearing's cache before training (raise its maxFloats)`);
+    return f;
+  };
+}
+
 export interface SpeechTraining {
   projector: AudioProjector;
   frames: FramesLookup;

@@ -126,7 +126,7 @@ export class SpokenToySuite implements EpisodeSuite {
       const h = heard[k];
       const context = this.context(k);
       const speech: SpokenTurn[] | undefined = h
-        ? [{ turn: 0, key: h.key, bos: context.length, audioTokens: prompt.length - context.length - 2, encoderFrames: h.T, durationS: h.durationS, preset: h.preset, spokenText: h.spokenText }]
+        ? [{ turn: 0, key: h.key, bos: context.length, audioTokens: prompt.length - context.length - 2, encoderFrames: h.T, durationS: h.durationS, preset: h.preset, spokenText: h.spokenText, taskId: h.request.taskId, rollout: h.request.rollout, audioKey: h.audioKey }]
         : undefined;
       const turns: Turn[] = [
         { role: 'user', text: sentence },

@@ -20,7 +20,7 @@ import { sequenceKlPenalty, klEstimate, klRewardPenalty } from '../kl.ts';
 import { aggregateEval, aggregateStep, type EvalEvent, type EvalTrial, type MetricEvent, type StepEvent, type TrajectoryRecord } from '../metrics.ts';
 import { Rng } from '../rng.ts';
 import { TaskSampler, type SampledTask } from '../sampler.ts';
-import { scheduleValue } from '../schedule.ts';
+import { canExceedZero, scheduleValue } from '../schedule.ts';
 import { CheckpointableAdamW } from './adamw-state.ts';
 import { CpuTrainEngine, type TrainEngine } from './engine.ts';
 import { SpeechTrainEngine, type SpeechTraining } from './speech-engine.ts';
@@ -85,10 +85,10 @@ function checkConfig(c: TrainConfig, d: TrainerDeps): void {
   };
   // PPO puts the KL penalty on tokens, so it works with per-turn rewards; the group algorithms fold it into one scalar.
   if (c.algorithm !== 'ppo' && c.kl.placement === 'reward' && c.kl.coef > 0 && c.reward.mode === 'turn') bad('kl.placement "reward" is not supported with reward.mode "turn" (use kl.placement "loss")');
-  const speechNeeded = typeof c.speechShare === 'number' ? c.speechShare > 0 : c.speechShare.points.some((p) => p[1] > 0);
+  const speechNeeded = canExceedZero(c.speechShare);
   if (speechNeeded && !d.speech) bad('speechShare is above 0 but no speech training (projector and encoder frames) was given');
   if (speechNeeded && !d.suites.retail.speech) bad(`speechShare is above 0 but the ${d.suites.retail.name} suite has no speech episodes (use the spoken-intent suite)`);
-  const mathNeeded = typeof c.math.ratio === 'number' ? c.math.ratio > 0 : c.math.ratio.points.some((p) => p[1] > 0);
+  const mathNeeded = canExceedZero(c.math.ratio);
   if (mathNeeded && !d.suites.math) bad('math.ratio is above 0 but no math suite (tokenizer) was given');
 }
 

@@ -109,7 +109,7 @@ export class PolicyAgent implements Agent {
     const spoken = slots.flatMap((s, j): SpokenTurn[] => {
       if (s.bos < contextStart) return [];
       const t = this.heard.get(order[j]!)!;
-      return [{ turn: order[j]!, key: t.key, bos: s.bos, audioTokens: s.count, encoderFrames: t.T, durationS: t.durationS, preset: t.preset, spokenText: t.spokenText }];
+      return [{ turn: order[j]!, key: t.key, bos: s.bos, audioTokens: s.count, encoderFrames: t.T, durationS: t.durationS, preset: t.preset, spokenText: t.spokenText, taskId: t.request.taskId, rollout: t.request.rollout, audioKey: t.audioKey }];
     });
     return { rows: h.projector.rows(heardSlots).rows, spoken };
   }

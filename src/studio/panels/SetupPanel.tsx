@@ -5,7 +5,7 @@ import './panels.css';
 import { useEffect, useState, type DragEvent } from 'react';
 import { LORA_TARGETS } from '../../train/lora.ts';
 import { useStudio } from '../store.ts';
-import { formatField, getConfigPath, huggingFaceUrl, parseField, policyLabel, PRESETS, setConfigPath, setupProblems, withTinyDefaults, type SetupPreset } from '../setup/setup-config.ts';
+import { formatField, getConfigPath, huggingFaceUrl, parseField, policyLabel, PRESETS, setConfigPath, setupProblems, speechFieldProblems, withTinyDefaults, type SetupPreset } from '../setup/setup-config.ts';
 import { useSetup } from '../stores/setup-store.ts';
 import { useLiveRun } from '../trainer-client.ts';
 import { useTrainer } from '../trainer-link.ts';
@@ -46,6 +46,29 @@ function Choice({ path, label, options }: { path: string; label: string; options
         {options.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
       </select>
     </label>
+  );
+}
+
+/** What a speech episode is, in one line (shown above the speech fields). */
+export const SPEECH_HINT = 'Speech episodes hear every customer turn as audio instead of reading it: TTS (espeak-ng, seeded voice) → listener → projector → the policy.';
+
+/** The speech-episode settings, with the validation messages that concern them (from setupProblems). */
+export function SpeechSettings({ problems }: { problems: readonly string[] }) {
+  return (
+    <section className="setup-section" aria-label="Speech episodes">
+      <h3>Speech episodes</h3>
+      <p className="muted" data-testid="speech-hint">{SPEECH_HINT}</p>
+      <div className="setup-row">
+        <Field path="speechShare" label="speech share (number or schedule JSON)" />
+        <Choice path="speech.preset" label="speech channel" options={[['clean', 'clean'], ['telephone', 'telephone (300–3400 Hz, noise at 15 dB SNR)']]} />
+        <Field path="speech.projectorLrMultiplier" label="projector lr × (times the learning rate)" />
+      </div>
+      {problems.length > 0 && (
+        <ul className="problems field-problems" data-testid="speech-problems">
+          {problems.map((p) => <li key={p}>{p}</li>)}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -205,6 +228,7 @@ export function SetupPanel() {
           <Field path="episode.maxTurns" label="max turns" />
         </div>
       </section>
+      <SpeechSettings problems={speechFieldProblems(problems)} />
       <section className="setup-section" aria-label="Reward">
         <h3>Reward</h3>
         <div className="presets" role="group" aria-label="Setup presets">

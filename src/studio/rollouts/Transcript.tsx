@@ -1,8 +1,11 @@
 // The dialogue of one trajectory: user and agent messages, the agent's tool calls (matched against
-// the ground truth or not), collapsible tool outputs, and a judge badge on every agent turn.
+// the ground truth or not), collapsible tool outputs, and a judge badge on every agent turn. In a
+// speech episode the customer turns the policy heard as audio are marked (HeardAudio.tsx).
 import { useEffect, useRef } from 'react';
 import type { Trajectory } from '../../rollout/trajectory.ts';
 import { HearTurn, SpeechPresetSelect } from './HearTurn.tsx';
+import { HeardTurnInfo, SpeechEpisodeNote } from './HeardAudio.tsx';
+import { spokenByTurn } from './heard-replay.ts';
 import { JudgeBadge } from './JudgeBadge.tsx';
 import type { AgentCallView } from './view.ts';
 
@@ -11,6 +14,7 @@ const pretty = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 export function Transcript({ trajectory, calls, cursor, onPickTurn }: { trajectory: Trajectory; calls: AgentCallView[]; cursor: number; onPickTurn(turn: number): void }) {
   const judged = new Map((trajectory.judge?.turns ?? []).map((j) => [j.agentTurn, j]));
   const byCall = new Map(calls.map((c) => [c.callId, c]));
+  const spoken = spokenByTurn(trajectory);
   const current = useRef<HTMLLIElement>(null);
   useEffect(() => {
     current.current?.scrollIntoView({ block: 'nearest' });
@@ -18,6 +22,7 @@ export function Transcript({ trajectory, calls, cursor, onPickTurn }: { trajecto
   let userTurn = -1; // index among the user turns: part of the speech voice's seed
   return (
     <div className="transcript-pane">
+      <SpeechEpisodeNote trajectory={trajectory} />
       <SpeechPresetSelect />
       <ol className="transcript" aria-label="Transcript">
         {trajectory.turns.map((turn, i) => {
@@ -33,10 +38,13 @@ export function Transcript({ trajectory, calls, cursor, onPickTurn }: { trajecto
           }
           if (turn.role === 'user') {
             userTurn++;
+            const heard = spoken.get(i);
+            const hearKey = `${trajectory.id}|${trajectory.seed}|${userTurn}|${turn.text}|${heard?.audioKey ?? ''}`;
             return (
-              <li key={i} className="turn user">
-                <span className="who">user</span> <span className="text">{turn.text}</span>
-                <HearTurn key={`${trajectory.id}|${trajectory.seed}|${userTurn}|${turn.text}`} trajectory={trajectory} userTurn={userTurn} text={turn.text} />
+              <li key={i} className={`turn user${heard ? ' heard' : ''}`}>
+                <span className="who">user</span>{' '}
+                {heard ? <HeardTurnInfo spoken={heard} text={turn.text} /> : <span className="text">{turn.text}</span>}
+                <HearTurn key={hearKey} trajectory={trajectory} userTurn={userTurn} text={turn.text} heard={heard} />
               </li>
             );
           }

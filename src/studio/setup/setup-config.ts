@@ -3,6 +3,7 @@
 // simulator call. Pure functions (unit-tested); the zustand store is stores/setup-store.ts.
 import { ConfigError, DEFAULT_CONFIG, resolveConfig, type TrainConfig } from '../../rl/config.ts';
 import type { DeviceKind } from '../../model/backend.ts';
+import { canExceedZero } from '../../rl/schedule.ts';
 
 /** The policy model. A folder's files live only in memory (setup-store), never in storage. */
 export type PolicyChoice =
@@ -119,6 +120,15 @@ export function formatField(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** Whether a (validated) config ever draws speech episodes: then the trainer needs the hearing. */
+
+const SPEECH_ON_TOY = 'Speech episodes need the τ-bench retail task (the toy task has no customer turns to hear): set the speech share to 0.';
+
+/** The setup problems that concern the speech fields: their config validation messages, and speech on the toy task. */
+export function speechFieldProblems(problems: readonly string[]): string[] {
+  return problems.filter((p) => p === SPEECH_ON_TOY || /^(speechShare|speech)[.:[]/.test(p));
+}
+
 /** Every problem with the setup, one sentence each (empty: ready to start). */
 export function setupProblems(s: SetupState, hasFolderFiles: boolean): string[] {
   const problems: string[] = [];
@@ -129,6 +139,7 @@ export function setupProblems(s: SetupState, hasFolderFiles: boolean): string[] 
     const c = resolveConfig(s.config);
     if (c.episode.judge === 'openai' && (!s.judgeEndpoint.baseUrl || !s.judgeEndpoint.model)) problems.push('episode.judge is "openai": give the judge endpoint\'s base URL and model.');
     if (c.episode.user === 'openai' && (!s.userEndpoint.baseUrl || !s.userEndpoint.model)) problems.push('episode.user is "openai": give the user simulator endpoint\'s base URL and model.');
+    if (s.task === 'toy' && canExceedZero(c.speechShare)) problems.push(SPEECH_ON_TOY);
   } catch (e) {
     if (e instanceof ConfigError) problems.push(...e.problems);
     else throw e;

@@ -1,7 +1,8 @@
 // Speech episodes in the chat-template path: a τ-bench retail episode with the shipped small Qwen3
 // policy where the customer's turns are heard (espeak-ng → listener → projector), spliced at the
 // tokenizer's audio markers; the training engine re-splices them and recomputes exactly the sampling
-// log-probs, and the projector comes back from the checkpoint files.
+// log-probs, the projector comes back from the checkpoint files, and the inspector replays each heard
+// turn from what the trajectory records.
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../../../src/model/cpu/backend.ts';
 import { directorySource, loadModelFromDir } from '../../../src/model/load-node.ts';
@@ -15,6 +16,11 @@ import { retailEnvironment, sandboxData } from '../../../src/rollout/retail-env.
 import { ScriptedUser } from '../../../src/rollout/users/scripted.ts';
 import { SpeechTrainEngine } from '../../../src/rl/trainer/speech-engine.ts';
 import { loadRetailData, loadTasks, loadToolSchemas } from '../../../src/rollout/node-data.ts';
+import { parseTrajectory, serializeTrajectory } from '../../../src/rollout/trajectory.ts';
+import { heardRequest } from '../../../src/studio/rollouts/heard-replay.ts';
+import { Transcript } from '../../../src/studio/rollouts/Transcript.tsx';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
 import { audioMarkers, findAudioSlots, markerText } from '../../../src/speech/markers.ts';
 import { AudioProjector } from '../../../src/speech/projector.ts';
 import { trainModelFromWeights } from '../../../src/train/cpu/params.ts';
@@ -51,9 +57,24 @@ describe('a spoken retail episode', () => {
     });
     expect(suite.speech).toBe(true);
     const task = loadTasks('dev')[0]!;
-    const [t] = await suite.runGroup({ kind: 'retail', taskId: `dev#${task.index}`, epoch: 0, speech: true }, 'dev', 1, {
+    const group = await suite.runGroup({ kind: 'retail', taskId: `dev#${task.index}`, epoch: 0, speech: true }, 'dev', 2, {
       backend: new CpuBackend(weights), temperature: 1, topP: 1, maxNewTokens: 6, seed: 9,
     });
+    // The inspector's "▶ hear" replays each heard turn from what the trajectory records: the same request
+    // gives the same audio and frames key; the group's two rollouts hear the first turn in two voices.
+    for (const [k, stored] of group.entries()) {
+      const u = parseTrajectory(serializeTrajectory(stored), `rollout ${k}`);
+      for (const spoken of u.speech!) {
+        expect(spoken.rollout).toBe(k);
+        const request = heardRequest(spoken, (u.turns[spoken.turn] as { text: string }).text);
+        expect(request.taskId).toBe(`dev#${task.index}`);
+        expect(await speech.hearing.keyOf(request)).toEqual({ key: spoken.key, audioKey: spoken.audioKey });
+      }
+      const html = renderToStaticMarkup(createElement(Transcript, { trajectory: u, calls: [], cursor: 0, onPickTurn: () => undefined }));
+      expect(html.match(/data-testid="heard-audio"/g)).toHaveLength(u.speech!.length);
+    }
+    expect(group[0]!.speech![0]!.audioKey).not.toBe(group[1]!.speech![0]!.audioKey);
+    const t = group[0];
     const rec = t!.tokens!;
     const users = t!.turns.map((x, i) => (x.role === 'user' ? i : -1)).filter((i) => i >= 0);
     const spoken = t!.speech!;
