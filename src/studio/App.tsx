@@ -20,8 +20,8 @@ const TunerPanel = lazy(loaders.tuner);
 
 function preloadPanels(): void {
   const idle = (f: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(f, { timeout: 3000 }) : setTimeout(f, 500));
-  // one chunk per idle period
-  const queue = Object.values(loaders);
+  // one chunk per idle period, then the charts' code is warmed up off screen (LiveChart.tsx)
+  const queue: (() => Promise<unknown>)[] = [...Object.values(loaders), () => import('./charts/LiveChart.tsx').then((m) => m.warmUpCharts(idle))];
   const next = () => {
     const load = queue.shift();
     if (load) void load().then(() => idle(next), () => undefined);

@@ -26,11 +26,12 @@ export function emaSmooth(values: readonly number[], weight: number): number[] {
 }
 
 /**
- * Y-axis domain for the drawn rows: recharts' own nice 'auto' range, except for (nearly) flat data,
- * which 'auto' would zoom into; that gets a padded range so a constant series is drawn mid-chart.
- * With `range` (e.g. [0, 1] for a share) the axis is that range, widened to any value outside it.
+ * The y axis of some series: its domain and ticks, computed here because recharts' own "nice ticks"
+ * (decimal.js arithmetic in CartesianGrid and YAxis) cost more main-thread time than drawing the lines.
+ * Ticks are 1/2/2.5/5 × 10^k steps covering the values; a metric with a known range (a share, a rate) keeps
+ * that range, widened only by values outside it; a constant series gets ±10% around its value.
  */
-export function yDomain(rows: readonly ChartRow[], keys: readonly string[], range?: readonly [number, number]): [number, number] | ['auto', 'auto'] {
+export function yAxis(rows: readonly ChartRow[], keys: readonly string[], range?: readonly [number, number]): { domain: [number, number]; ticks: number[] } {
   let lo = Infinity;
   let hi = -Infinity;
   for (const r of rows) {
@@ -41,13 +42,35 @@ export function yDomain(rows: readonly ChartRow[], keys: readonly string[], rang
       if (v > hi) hi = v;
     }
   }
-  // A metric with a known range (a share, a rate) keeps that axis, widened only by values outside it.
-  if (range) return lo > hi ? [range[0], range[1]] : [Math.min(range[0], lo), Math.max(range[1], hi)];
-  if (lo > hi) return ['auto', 'auto'];
+  if (range) {
+    const domain: [number, number] = lo > hi ? [range[0], range[1]] : [Math.min(range[0], lo), Math.max(range[1], hi)];
+    return { domain, ticks: niceTicks(domain[0], domain[1]).filter((t) => t >= domain[0] - 1e-12 && t <= domain[1] + 1e-12) };
+  }
+  if (lo > hi) return { domain: [0, 1], ticks: niceTicks(0, 1) };
   const scale = Math.max(Math.abs(lo), Math.abs(hi));
-  if (hi - lo > 1e-9 * Math.max(scale, 1e-12)) return ['auto', 'auto'];
-  const pad = scale > 0 ? scale * 0.1 : 1;
-  return [lo - pad, hi + pad];
+  if (hi - lo <= 1e-9 * Math.max(scale, 1e-12)) {
+    const pad = scale > 0 ? scale * 0.1 : 1;
+    lo -= pad;
+    hi += pad;
+  }
+  const ticks = niceTicks(lo, hi);
+  return { domain: [Math.min(lo, ticks[0]!), Math.max(hi, ticks[ticks.length - 1]!)], ticks };
+}
+
+/** About `count` evenly spaced round ticks (1, 2, 2.5 or 5 × 10^k apart) from ≤ lo to ≥ hi. */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / Math.max(1, count - 1);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((st) => st >= raw * (1 - 1e-9))!;
+  const first = Math.floor(lo / step + 1e-9) * step;
+  const out: number[] = [];
+  // rounding keeps 0.30000000000000004 out of the labels
+  for (let i = 0; ; i++) {
+    const t = Number((first + i * step).toPrecision(12));
+    out.push(t);
+    if (t >= hi - step * 1e-9) return out;
+  }
 }
 
 /** Smooths the given keys of every row (other keys copied as they are). */

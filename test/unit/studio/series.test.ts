@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downsampleMinMax, emaSmooth, yDomain, smoothRows, toChartRows, toCsv, type ChartRow } from '../../../src/studio/charts/series.ts';
+import { downsampleMinMax, emaSmooth, yAxis, niceTicks, smoothRows, toChartRows, toCsv, type ChartRow } from '../../../src/studio/charts/series.ts';
 
 describe('emaSmooth', () => {
   it('is the identity at weight 0 and bias-corrected otherwise', () => {
@@ -26,13 +26,25 @@ describe('emaSmooth', () => {
   });
 });
 
-describe('yDomain', () => {
-  it("leaves a real range to recharts and pads a flat one", () => {
-    expect(yDomain([{ step: 0, a: -2 }, { step: 1, a: 5 }], ['a'])).toEqual(['auto', 'auto']);
-    expect(yDomain([{ step: 0, a: 500 }, { step: 1, a: 500 }], ['a'])).toEqual([450, 550]);
-    expect(yDomain([{ step: 0, a: 0 }], ['a'])).toEqual([-1, 1]);
-    expect(yDomain([{ step: 0, a: 0.01 }, { step: 1, a: 0.01 + 1e-18 }], ['a'])[0]).toBeCloseTo(0.009, 12);
-    expect(yDomain([{ step: 0, b: 1 } as ChartRow], ['a'])).toEqual(['auto', 'auto']);
+describe('yAxis and niceTicks', () => {
+  it('covers the values with round ticks, pads a flat series, and keeps a known range', () => {
+    expect(niceTicks(-2, 5)).toEqual([-2, 0, 2, 4, 6]);
+    expect(niceTicks(0.1, 0.3)).toEqual([0.1, 0.15, 0.2, 0.25, 0.3]);
+    expect(niceTicks(3, 3)).toEqual([3]);
+    expect(yAxis([{ step: 0, a: -2 }, { step: 1, a: 5 }], ['a'])).toEqual({ domain: [-2, 6], ticks: [-2, 0, 2, 4, 6] });
+    const flat = yAxis([{ step: 0, a: 500 }, { step: 1, a: 500 }], ['a']);
+    expect(flat.domain[0]).toBeLessThanOrEqual(450);
+    expect(flat.domain[1]).toBeGreaterThanOrEqual(550);
+    expect(yAxis([{ step: 0, a: 0 }], ['a']).ticks).toEqual([-1, -0.5, 0, 0.5, 1]);
+    const tiny = yAxis([{ step: 0, a: 0.01 }, { step: 1, a: 0.01 + 1e-18 }], ['a']);
+    expect(tiny.domain[0]).toBeLessThanOrEqual(0.009);
+    expect(tiny.ticks.length).toBeGreaterThanOrEqual(3);
+    expect(yAxis([{ step: 0, b: 1 } as ChartRow], ['a'])).toEqual({ domain: [0, 1], ticks: [0, 0.25, 0.5, 0.75, 1] });
+    // every value lies inside the domain, every tick too
+    const rows = Array.from({ length: 50 }, (_, i) => ({ step: i, a: Math.sin(i) * 37.3 + 12 }));
+    const ax = yAxis(rows, ['a']);
+    for (const r of rows) expect(r.a >= ax.domain[0] && r.a <= ax.domain[1]).toBe(true);
+    for (const t of ax.ticks) expect(t >= ax.domain[0] && t <= ax.domain[1]).toBe(true);
   });
 });
 

@@ -3,7 +3,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { prepareChart, RAW, yDomain, type ChartRow } from '../../../src/studio/charts/series.ts';
+import { prepareChart, RAW, yAxis, type ChartRow } from '../../../src/studio/charts/series.ts';
 import { ChartGrid } from '../../../src/studio/panels/TrainingPanel.tsx';
 import { CHARTED_METRICS, chartsFor, hasSpeech, METRIC_CHARTS, SPEECH_CHARTS, SPEECH_METRICS } from '../../../src/studio/training/chart-specs.ts';
 
@@ -98,14 +98,16 @@ describe('speech series', () => {
   });
 });
 
-describe('yDomain with a known range', () => {
+describe('yAxis with a known range', () => {
   it('keeps [0, 1] for a flat or partial share and widens only for values outside it', () => {
-    expect(yDomain([{ step: 0, a: 0.5 }, { step: 1, a: 0.5 }], ['a'], [0, 1])).toEqual([0, 1]);
-    expect(yDomain([{ step: 0, a: 0 }, { step: 1, a: 0.3 }], ['a'], [0, 1])).toEqual([0, 1]);
-    expect(yDomain([{ step: 0, b: 1 } as ChartRow], ['a'], [0, 1])).toEqual([0, 1]);
-    expect(yDomain([{ step: 0, a: 1.2 }], ['a'], [0, 1])).toEqual([0, 1.2]);
-    // without a range nothing changes
-    expect(yDomain([{ step: 0, a: 0.5 }, { step: 1, a: 0.5 }], ['a'])).toEqual([0.45, 0.55]);
+    expect(yAxis([{ step: 0, a: 0.5 }, { step: 1, a: 0.5 }], ['a'], [0, 1])).toEqual({ domain: [0, 1], ticks: [0, 0.25, 0.5, 0.75, 1] });
+    expect(yAxis([{ step: 0, a: 0 }, { step: 1, a: 0.3 }], ['a'], [0, 1]).domain).toEqual([0, 1]);
+    expect(yAxis([{ step: 0, b: 1 } as ChartRow], ['a'], [0, 1]).domain).toEqual([0, 1]);
+    expect(yAxis([{ step: 0, a: 1.2 }], ['a'], [0, 1]).domain).toEqual([0, 1.2]);
+    // without a range a flat series gets ±10% around its value
+    const flat = yAxis([{ step: 0, a: 0.5 }, { step: 1, a: 0.5 }], ['a']).domain;
+    expect(flat[0]).toBeLessThanOrEqual(0.45);
+    expect(flat[1]).toBeGreaterThanOrEqual(0.55);
   });
 });
 
