@@ -15,6 +15,7 @@ import { register as ablate } from './ablate.ts';
 import { register as makeDefaultModel } from './make-default-model.ts';
 import { register as makeSpeechEncoder } from './make-speech-encoder.ts';
 import { register as speechAblate } from './speech-ablate.ts';
+import { register as alignProjector } from './align-projector.ts';
 
 export function registerCommands(program: Command): void {
   gpuInfo(program);
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   makeDefaultModel(program);
   makeSpeechEncoder(program);
   speechAblate(program);
+  alignProjector(program);
 }

@@ -4,7 +4,7 @@
 // both evaluated on held-out tasks heard and read. Writes DIR/report.json, DIR/README.md, the policy
 // base model (DIR/model) and each arm's adapter + projector, so `tarl eval --task spoken --modality
 // speech` can re-check them. One JSON line on stdout.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModelFromDir, writeModelFiles } from '../../model/load-node.ts';
@@ -12,6 +12,7 @@ import { buildTinyModel } from '../../model/tiny.ts';
 import type { EvalEvent } from '../../rl/metrics.ts';
 import { runSpeechAblation, type SpeechAblationReport } from '../../rl/trainer/speech-ablation.ts';
 import { createNodeHearing } from '../../speech/hearing-node.ts';
+import { readListeningGate } from '../../speech/listening-gate-node.ts';
 import { serializePeft } from '../../train/peft.ts';
 
 interface Flags {
@@ -25,21 +26,6 @@ function num(v: string, name: string, o: { min?: number; int?: boolean } = {}): 
   const n = Number(v);
   if (!Number.isFinite(n) || (o.int && !Number.isInteger(n)) || n < (o.min ?? -Infinity)) throw new Error(`${name}: "${v}" is not ${o.int ? 'an integer' : 'a number'}${o.min !== undefined ? ` >= ${o.min}` : ''}`);
   return n;
-}
-
-/** Exact-match rates per kind from listening.json (the better of free and grammar decoding). */
-function listeningRates(file: string, kinds: string[]): Record<string, number> {
-  let j: { byKind?: Record<string, { rate: number }>; grammar?: { byKind?: Record<string, { rate: number }> } };
-  try {
-    j = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`--listening: cannot read ${file} (${(e as Error).message})`);
-  }
-  return Object.fromEntries(kinds.map((k) => {
-    const rate = Math.max(j.byKind?.[k]?.rate ?? Number.NaN, j.grammar?.byKind?.[k]?.rate ?? Number.NaN);
-    if (!Number.isFinite(rate)) throw new Error(`--listening: ${file} has no exact-match rate for "${k}"`);
-    return [k, rate];
-  }));
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -83,14 +69,15 @@ export function register(program: Command): void {
     .option('--threshold <x>', 'listening-test exact-match rate each gated kind needs', '0.9')
     .action(async (f: Flags) => {
       const int = (v: string, n: string, min = 1) => num(v, n, { int: true, min });
-      const rates = listeningRates(f.listening, f.gateKinds.split(',').map((s) => s.trim()).filter(Boolean));
+      const gate = readListeningGate(f.listening, f.gateKinds.split(',').map((s) => s.trim()).filter(Boolean), num(f.threshold, '--threshold', { min: 0 }));
+      const rates = gate.rates;
       const seed = int(f.seed, '--seed', 0);
       const modelDir = join(f.out, 'model');
       await writeModelFiles(modelDir, buildTinyModel({ architecture: 'qwen2', vocabSize: 32, hiddenSize: 48, numHeads: 2, numKvHeads: 1, intermediateSize: 64, numLayers: 1, eosTokenIds: [31], seed }));
       const weights = await loadModelFromDir(modelDir);
       const { hearing, encoder } = await createNodeHearing();
       const r = await runSpeechAblation({
-        weights, hearing, encoderDim: encoder.dim, gate: { rates, threshold: num(f.threshold, '--threshold', { min: 0 }) },
+        weights, hearing, encoderDim: encoder.dim, gate,
         tasks: int(f.tasks, '--tasks'), groupSize: int(f.group, '--group', 2), tasksPerStep: int(f.tasksPerStep, '--tasks-per-step'),
         textSteps: int(f.textSteps, '--text-steps', 0), armSteps: int(f.armSteps, '--arm-steps'), alignSteps: int(f.alignSteps, '--align-steps'),
         speechShare: num(f.speechShare, '--speech-share', { min: 0 }), warmupSteps: int(f.warmup, '--warmup'),

@@ -20,6 +20,7 @@ interface TrainFlags extends EndpointFlags {
   device: 'cpu' | 'webgpu';
   trainDevice: 'cpu' | 'webgpu';
   progress: boolean;
+  projector?: string;
 }
 
 const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? '-' : x.toFixed(d));
@@ -62,6 +63,7 @@ export function register(program: Command): void {
       .addOption(new Option('--task <family>', 'episodes: retail (+ math) or toy (tool-call smoke test)').choices(['retail', 'toy']).default('retail'))
       .addOption(deviceOption())
       .addOption(new Option('--train-device <device>', 'where the training step runs: cpu (float64) or webgpu (GpuTrainer); both resume exactly from checkpoints').choices(['cpu', 'webgpu']).default('cpu'))
+      .option('--projector <file>', 'speech runs (speechShare > 0): start from this aligned projector (`tarl align-projector`) instead of a fresh one')
       .option('--no-progress', 'no progress output on stderr'),
     'judge'),
     'user',
@@ -71,7 +73,7 @@ export function register(program: Command): void {
       const config = loadConfigFile(o.config, o.resume ? [] : o.set, o.model);
       let progress: ReturnType<typeof progressReporter> | undefined;
       const run = await createNodeRun({
-        config, outDir: o.out, resumeDir: o.resume, overrides: o.set, task: o.task, device: o.device, trainDevice: o.trainDevice,
+        config, outDir: o.out, resumeDir: o.resume, overrides: o.set, task: o.task, device: o.device, trainDevice: o.trainDevice, projectorFile: o.projector,
         onEvent: (e) => progress?.onEvent(e),
         endpoints: { judge: () => endpointFrom(o, 'judge'), user: () => endpointFrom(o, 'user') },
       });

@@ -136,6 +136,8 @@ export async function createNodeRun(o: {
   trainDevice?: DeviceKind;
   onEvent?: (e: MetricEvent) => void;
   endpoints?: EndpointSources;
+  /** Speech runs: the aligned projector to start from (a resumed run takes its checkpoint's). */
+  projectorFile?: string;
 }): Promise<NodeRun> {
   let config = o.config;
   let files: CheckpointFile[] | undefined;
@@ -148,7 +150,8 @@ export async function createNodeRun(o: {
   }
   if (!config.model.dir) throw new Error('model.dir is required: pass --model DIR or set model.dir in the config');
   const weights = await loadModelFromDir(config.model.dir);
-  const speech = canExceedZero(config.speechShare) ? await nodeSpeech(config, weights.config.hiddenSize) : undefined;
+  if (o.projectorFile && !canExceedZero(config.speechShare)) throw new Error('--projector is for speech runs: set speechShare above 0');
+  const speech = canExceedZero(config.speechShare) ? await nodeSpeech(config, weights.config.hiddenSize, o.projectorFile) : undefined;
   const suites = await buildSuites(config, weights, o.task, o.device, o.endpoints, speech);
   const outDir = o.outDir ?? config.checkpoint.dir;
   const metricsPath = join(outDir, config.log.metricsFile);
