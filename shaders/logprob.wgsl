@@ -2,16 +2,23 @@
 // entropy of the softmax, and (write_grad = 1) the row's gradient written over the logits in place:
 //   dz_i = gl·(onehot(target)_i − p_i) − ge·p_i·(log p_i + H)
 // with gl = ∂L/∂logprob and ge = ∂L/∂entropy of the row (both 0 for masked positions).
+// Teacher targets (has_teacher = 1, distillation): a row with tidx[row] = j ≥ 0 adds KL(q ‖ p),
+// q = exp(teacher row j) given as log-probabilities; its value goes to kl[row] (0 for rows without
+// one) and its gradient p_i − q_i joins dz. Entries ≤ −1e30 count as log 0 (WGSL has no infinities).
 // One 64-thread workgroup per row; the row index is wg.x + wg.y·num_workgroups.x.
-struct Params { rows: u32, V: u32, write_grad: u32, _pad: u32 }
+struct Params { rows: u32, V: u32, write_grad: u32, has_teacher: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> targets: array<u32>;
 @group(0) @binding(3) var<storage, read> coef: array<vec2f>; // (gl, ge) per row
 @group(0) @binding(4) var<storage, read_write> out: array<vec2f>; // (logprob, entropy) per row
+@group(0) @binding(5) var<storage, read> teacher: array<f32>; // teacher rows × V log-probabilities
+@group(0) @binding(6) var<storage, read> tidx: array<i32>; // per row: its teacher row, or −1
+@group(0) @binding(7) var<storage, read_write> kl: array<f32>; // per row: KL(q ‖ p)
 
 const WG = 64u;
+const LOG_ZERO = -1e30;
 var<workgroup> red: array<vec2f, WG>;
 
 // Flat reductions: every thread reads all partials (broadcast reads). Two barriers instead of a
@@ -58,6 +65,22 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
   let H = log(s) - sz / s;
   let t = targets[row];
   if (li == 0u) { out[row] = vec2f(logits[base + t] - lse, H); }
+  // −1: no teacher for this row (also when the dispatch has none at all).
+  var ti = -1;
+  if (p.has_teacher != 0u) {
+    ti = tidx[row];
+    var part = 0.0;
+    if (ti >= 0) {
+      let qbase = u32(ti) * p.V;
+      for (var i = li; i < p.V; i += WG) {
+        let q = teacher[qbase + i];
+        if (q > LOG_ZERO) { part += exp(q) * (q - (logits[base + i] - lse)); }
+      }
+    }
+    // Every row of the dispatch reduces (zeros without a teacher): the barriers stay uniform.
+    let total = reduce_sum2(vec2f(part, 0.0), li);
+    if (li == 0u) { kl[row] = total.x; }
+  }
   if (p.write_grad == 0u) { return; }
   storageBarrier(); // every thread has read the target's logit before any overwrite
   workgroupBarrier();
@@ -67,6 +90,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
     let pr = exp(lp);
     var d = -c.x * pr - c.y * pr * (lp + H);
     if (i == t) { d += c.x; }
+    if (ti >= 0) {
+      let q = teacher[u32(ti) * p.V + i];
+      d += pr - select(0.0, exp(q), q > LOG_ZERO);
+    }
     logits[base + i] = d;
   }
 }

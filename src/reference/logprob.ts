@@ -53,3 +53,25 @@ export function logprobEntropyBackward(
     dz[offset + i] = -gLogprob * p - gEntropy * p * (lp + H) + (i === target ? gLogprob : 0);
   }
 }
+
+function logSumExp(z: ArrayLike<number>, offset: number, V: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) if (z[offset + i]! > max) max = z[offset + i]!;
+  let sum = 0;
+  for (let i = 0; i < V; i++) sum += Math.exp(z[offset + i]! - max);
+  return max + Math.log(sum);
+}
+
+/** Teacher targets (distillation): KL(q ‖ p) = Σ exp(q)·(q − log p), q as log-probabilities (−∞: no term). */
+export function teacherKl(z: ArrayLike<number>, offset: number, V: number, q: ArrayLike<number>): number {
+  const lse = logSumExp(z, offset, V);
+  let kl = 0;
+  for (let i = 0; i < V; i++) if (q[i]! > -Infinity) kl += Math.exp(q[i]!) * (q[i]! - (z[offset + i]! - lse));
+  return kl;
+}
+
+/** Adds ∂KL(q ‖ p)/∂z = p − exp(q) into dz[offset..offset+V). */
+export function teacherKlBackward(z: ArrayLike<number>, offset: number, V: number, q: ArrayLike<number>, dz: Float64Array): void {
+  const lse = logSumExp(z, offset, V);
+  for (let i = 0; i < V; i++) dz[offset + i] += Math.exp(z[offset + i]! - lse) - Math.exp(q[i]!);
+}

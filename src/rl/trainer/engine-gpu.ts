@@ -9,8 +9,9 @@
 // clip scale of the joint norm computed, and the device's max norm set so that it applies that
 // scale (to f32 rounding). Its moments ride in the same checkpoint.
 // Speech: spliced input rows (inputRows) train here and return ∂L/∂rows (inputGrads).
+// Teacher targets (distillation) add KL(q ‖ p) to the loss and its gradient, as on the CPU.
 // Limits: one entropy coefficient per backward call, so a per-sequence entropy bonus (entropyCoef ≠ 0
-// with sequence-mean aggregation) is refused; teacher targets (distillation) are refused.
+// with sequence-mean aggregation) is refused.
 import type { KernelRunner } from '../../gpu/runner.ts';
 import type { ModelWeights } from '../../model/weights.ts';
 import type { AdamWHyper } from '../../reference/adamw.ts';
@@ -31,10 +32,6 @@ export async function createGpuTrainEngine(weights: ModelWeights, adapter: LoraA
   return GpuTrainEngine.create(new KernelRunner(await acquireGpu()), weights, adapter, optimizer);
 }
 
-function refuseTeacher(batch: readonly TrainSequence[]): void {
-  if (batch.some((s) => s.teacher)) throw new Error('WebGPU trainer: sequences with teacher targets (distillation) train on the CPU engine only (--device cpu)');
-}
-
 export class GpuTrainEngine implements TrainEngine {
   readonly kind = 'webgpu' as const;
 
@@ -52,12 +49,10 @@ export class GpuTrainEngine implements TrainEngine {
   }
 
   async logprobs(batch: TrainSequence[], adapter: boolean, opts: { hidden?: boolean } = {}) {
-    refuseTeacher(batch);
     return this.trainer.logprobs(batch, { adapter, hidden: opts.hidden ?? false });
   }
 
   async forwardBackward(batch: TrainSequence[], entropyCoefs: readonly number[], extraGrads?: ReadonlyMap<string, Float64Array>) {
-    refuseTeacher(batch);
     const extra = [...(extraGrads?.keys() ?? [])];
     const unknown = extra.find((k) => !VALUE_KEYS.includes(k) || !this.hasValueHead);
     if (unknown) throw new Error(`WebGPU trainer: gradient for "${unknown}", which this engine does not train (create it with the trainer's optimizer for PPO)`);

@@ -121,6 +121,8 @@ export class GpuLayer {
     private meta: GPUBuffer,
     private ropeTable: GPUBuffer,
     private full: FullGrads | null = null,
+    /** false: the adapter only passes gradients through (mode 'input'); its dA/dB are not computed */
+    private loraGrads = true,
   ) {}
 
   private gradOffset(suffix: string): number {
@@ -191,7 +193,7 @@ export class GpuLayer {
       }, enc);
     }
     const slot = this.slot(t);
-    if (slot) await loraBackward(this.runner, enc, this.lora!, slot, dy, { buffer: x, ld: inF }, this.uView(t, a), sc.du, { buffer: dx, ld: inF }, this.s.T);
+    if (slot) await loraBackward(this.runner, enc, this.lora!, slot, dy, { buffer: x, ld: inF }, this.uView(t, a), sc.du, { buffer: dx, ld: inF }, this.s.T, this.loraGrads);
   }
 
   /** dy: gradient w.r.t. the layer's output; writes the gradient w.r.t. its input x into dx. */

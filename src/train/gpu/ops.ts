@@ -35,11 +35,12 @@ export async function loraForward(runner: KernelRunner, enc: GPUCommandEncoder, 
 
 /**
  * dB += scale·dyᵀ·u; du = scale·dy·B (into the T × r scratch); dA += duᵀ·x; dx += du·A.
+ * `grads` false: only dx (a frozen adapter that gradients pass through).
  */
-export async function loraBackward(runner: KernelRunner, enc: GPUCommandEncoder, lora: GpuLora, s: LoraSlot, dy: View, x: View, u: View, du: GPUBuffer, dx: View, T: number): Promise<void> {
+export async function loraBackward(runner: KernelRunner, enc: GPUCommandEncoder, lora: GpuLora, s: LoraSlot, dy: View, x: View, u: View, du: GPUBuffer, dx: View, T: number, grads = true): Promise<void> {
   const r = lora.r;
-  await gemm(runner, { M: s.outF, N: r, K: T, a: { buffer: dy.buffer, offset: dy.off, rowStride: 1, colStride: dy.ld }, b: { buffer: u.buffer, offset: u.off, rowStride: u.ld, colStride: 1 }, c: { buffer: lora.grads, offset: s.bOff, ld: r }, alpha: lora.scale, beta: 1 }, enc);
+  if (grads) await gemm(runner, { M: s.outF, N: r, K: T, a: { buffer: dy.buffer, offset: dy.off, rowStride: 1, colStride: dy.ld }, b: { buffer: u.buffer, offset: u.off, rowStride: u.ld, colStride: 1 }, c: { buffer: lora.grads, offset: s.bOff, ld: r }, alpha: lora.scale, beta: 1 }, enc);
   await gemm(runner, { M: T, N: r, K: s.outF, a: { buffer: dy.buffer, offset: dy.off, rowStride: dy.ld, colStride: 1 }, b: { buffer: lora.params, offset: s.bOff, rowStride: r, colStride: 1 }, c: { buffer: du, ld: r }, alpha: lora.scale }, enc);
-  await gemm(runner, { M: r, N: s.inF, K: T, a: { buffer: du, rowStride: 1, colStride: r }, b: { buffer: x.buffer, offset: x.off, rowStride: x.ld, colStride: 1 }, c: { buffer: lora.grads, offset: s.aOff, ld: s.inF }, beta: 1 }, enc);
+  if (grads) await gemm(runner, { M: r, N: s.inF, K: T, a: { buffer: du, rowStride: 1, colStride: r }, b: { buffer: x.buffer, offset: x.off, rowStride: x.ld, colStride: 1 }, c: { buffer: lora.grads, offset: s.aOff, ld: s.inF }, beta: 1 }, enc);
   await gemm(runner, { M: T, N: s.inF, K: r, a: { buffer: du, rowStride: r, colStride: 1 }, b: { buffer: lora.params, offset: s.aOff, rowStride: s.inF, colStride: 1 }, c: { buffer: dx.buffer, offset: dx.off, ld: dx.ld }, beta: 1 }, enc);
 }

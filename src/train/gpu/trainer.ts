@@ -3,11 +3,13 @@
 // ../cpu/model.ts), backward through every layer into the flat gradient buffer — of the LoRA adapter
 // (GpuTrainer.create) or of every base weight (GpuTrainer.createFull) — then AdamW with the
 // on-device guard and clipping. Optional per-layer recomputation keeps only layer inputs.
+// Teacher targets (distillation, TrainSequence.teacher) add KL(q ‖ p) as on the CPU; mode 'input'
+// back-propagates only into spliced input rows (the CPU trainer's mode 'input').
 import type { KernelRunner } from '../../gpu/runner.ts';
 import type { ModelWeights } from '../../model/weights.ts';
-import { checkEmbeddingRows, type EmbeddingRows } from '../../model/backend.ts';
+import type { EmbeddingRows } from '../../model/backend.ts';
 import type { GpuDtype } from '../../kernels/gpu-matrix.ts';
-import { embedding, checkTokenIds } from '../../kernels/embedding.ts';
+import { embedding } from '../../kernels/embedding.ts';
 import { rmsnorm } from '../../kernels/rmsnorm.ts';
 import { linear } from '../../kernels/linear.ts';
 import { ropeTable } from '../../kernels/rope.ts';
@@ -26,11 +28,15 @@ import { backInput } from './ops.ts';
 import { createActs, createScratch, destroyActs, destroyScratch, GpuLayer, shapesFor, type FullGrads, type LayerActs } from './layer.ts';
 import { readLoraFlat, uploadBaseModel, uploadLora, type GpuBaseModel, type GpuLora } from './weights.ts';
 import { readFullGrads, readFullParams, registerFullParams, type FullParams } from './full-params.ts';
+import { teacherBlock, type TeacherRows } from './teacher.ts';
+import { checkSequence, lossCoefficients, rowRuns } from './batch.ts';
 
 export interface GpuTrainerOptions {
   /** Storage of the frozen base weights (default f32). */
   dtype?: GpuDtype;
   recompute?: boolean;
+  /** At most this many LM-head rows per block (default: as many as one binding holds; tests use small blocks). */
+  headBlockRows?: number;
 }
 
 export interface GpuForwardBackwardResult {
@@ -42,19 +48,26 @@ export interface GpuForwardBackwardResult {
   hidden?: Float64Array[];
   /** Backward with a sequence carrying inputRows: per sequence, ∂L/∂rows (positions × D) or null. */
   inputGrads?: (Float64Array | null)[];
+  /** With teacher targets in the batch: Σ over sequences of the teacher KL part of `loss`. */
+  teacherKl?: number;
 }
 
-/** Runs of consecutive positions of `rows`: [index into rows, first position, length]. */
-function rowRuns(rows: EmbeddingRows): [number, number, number][] {
-  const runs: [number, number, number][] = [];
-  const p = rows.positions;
-  for (let i = 0; i < p.length; ) {
-    let j = i + 1;
-    while (j < p.length && p[j] === p[i]! + (j - i)) j++;
-    runs.push([i, p[i]!, j - i]);
-    i = j;
-  }
-  return runs;
+/**
+ * What forwardBackward differentiates. 'params': the trainer's parameters (the adapter, or every
+ * weight in full-weight mode) and spliced rows; 'input': only the spliced rows (inputGrads; the
+ * parameter gradients and the loss AdamW reads are left as they were); 'none': forward only (loss,
+ * log-probs, teacherKl).
+ */
+export type GpuGradMode = 'params' | 'input' | 'none';
+
+interface RunMode {
+  backward: boolean;
+  /** parameter gradients (with backward) */
+  params: boolean;
+  adapter: boolean;
+  hidden: boolean;
+  /** compute the teacher KL (and its gradient with backward) */
+  teacher: boolean;
 }
 
 /** AdamW's state on the device, as numbers (for checkpoints): flat moments in the gradient layout. */
@@ -99,14 +112,20 @@ export class GpuTrainer {
     return (this.lora?.grads ?? this.full?.grads)!;
   }
 
-  /** Zeroes the gradients, then accumulates those of every sequence of the batch. */
-  async forwardBackward(batch: TrainSequence[], opts: { entropyCoef?: number } = {}): Promise<GpuForwardBackwardResult> {
-    const clear = this.runner.device.createCommandEncoder();
-    clear.clearBuffer(this.gradBuffer);
-    this.runner.device.queue.submit([clear.finish()]);
-    const result = await this.run(batch, opts.entropyCoef ?? 0, { backward: true, adapter: true, hidden: false });
-    this.lossBuffer ??= await this.runner.createBuffer('train.loss', 16);
-    this.runner.write(this.lossBuffer, new Float32Array([result.loss]));
+  /** Mode 'params' (default): zeroes the gradients, then accumulates those of every sequence of the batch (see GpuGradMode). */
+  async forwardBackward(batch: TrainSequence[], opts: { entropyCoef?: number; mode?: GpuGradMode } = {}): Promise<GpuForwardBackwardResult> {
+    const m = opts.mode ?? 'params';
+    const params = m === 'params';
+    if (params) {
+      const clear = this.runner.device.createCommandEncoder();
+      clear.clearBuffer(this.gradBuffer);
+      this.runner.device.queue.submit([clear.finish()]);
+    }
+    const result = await this.run(batch, opts.entropyCoef ?? 0, { backward: m !== 'none', params, adapter: true, hidden: false, teacher: true });
+    if (params) {
+      this.lossBuffer ??= await this.runner.createBuffer('train.loss', 16);
+      this.runner.write(this.lossBuffer, new Float32Array([result.loss]));
+    }
     return result;
   }
 
@@ -118,42 +137,36 @@ export class GpuTrainer {
   async logprobs(
     batch: TrainSequence[], { adapter = true, hidden = false }: { adapter?: boolean; hidden?: boolean } = {},
   ): Promise<{ logprobs: Float64Array[]; entropies: Float64Array[]; hidden?: Float64Array[] }> {
-    const r = await this.run(batch, 0, { backward: false, adapter, hidden });
+    const r = await this.run(batch, 0, { backward: false, params: false, adapter, hidden, teacher: false });
     return { logprobs: r.logprobs, entropies: r.entropies, ...(r.hidden ? { hidden: r.hidden } : {}) };
   }
 
-  private async run(batch: TrainSequence[], beta: number, mode: { backward: boolean; adapter: boolean; hidden: boolean }): Promise<GpuForwardBackwardResult> {
+  private async run(batch: TrainSequence[], beta: number, mode: RunMode): Promise<GpuForwardBackwardResult> {
     const result: GpuForwardBackwardResult = { loss: 0, logprobs: [], entropies: [], memory: { activationBytes: 0, activationBytesWithoutRecompute: 0, savedBytes: 0 } };
-    if (mode.backward && batch.some((s) => s.inputRows)) result.inputGrads = [];
+    // As on the CPU: one entry per sequence once any has rows (null without rows or without a backward).
+    if (batch.some((s) => s.inputRows)) result.inputGrads = [];
+    if (mode.teacher && batch.some((s) => s.teacher)) result.teacherKl = 0;
     for (const [i, seq] of batch.entries()) {
-      if (seq.tokens.length < 2) throw new Error(`GPU trainer: sequence ${i} needs at least 2 tokens`);
-      checkTokenIds(seq.tokens, this.base.config.vocabSize);
+      const teacher = checkSequence(seq, i, this.base.config);
       const n = seq.tokens.length - 1;
-      if (seq.trainable && seq.trainable.length !== n) throw new Error(`GPU trainer: sequence ${i} trainable mask has ${seq.trainable.length} entries, expected ${n}`);
-      if (seq.dLogprob && seq.dLogprob.length !== n) throw new Error(`GPU trainer: sequence ${i} dLogprob has ${seq.dLogprob.length} entries, expected ${n}`);
-      const D = this.base.config.hiddenSize;
-      if (seq.dHidden && seq.dHidden.length !== n * D && seq.dHidden.length !== (n + 1) * D) {
-        throw new Error(`GPU trainer: sequence ${i} dHidden has ${seq.dHidden.length} entries, expected ${n * D} or ${(n + 1) * D}`);
-      }
-      if (seq.teacher) throw new Error(`GPU trainer: sequence ${i} has teacher targets (distillation), which only the CPU trainer computes`);
-      if (seq.inputRows) checkEmbeddingRows(seq.inputRows, seq.tokens.length, D, `GPU trainer: sequence ${i}`);
-      const coef = new Float32Array(2 * n);
-      for (let t = 0; t < n; t++) {
-        const on = seq.trainable ? Boolean(seq.trainable[t]) : true;
-        coef[2 * t] = on ? (seq.dLogprob ? seq.dLogprob[t]! : -1) : 0;
-        coef[2 * t + 1] = on ? -beta : 0;
-      }
+      const coef = lossCoefficients(seq, beta);
       const dHidden = mode.backward && seq.dHidden ? Float32Array.from(seq.dHidden) : null;
       const inputRows = seq.inputRows?.positions.length ? seq.inputRows : null;
-      const { lpEnt, memory, hidden, dRows } = await this.sequence(seq.tokens, coef, mode, dHidden, inputRows);
+      const seqMode = { ...mode, backward: mode.backward && (mode.params || inputRows !== null) }; // 'input' needs rows
+      const { lpEnt, memory, hidden, dRows, kl } = await this.sequence(seq.tokens, coef, seqMode, dHidden, inputRows, mode.teacher ? teacher : null);
       if (hidden) (result.hidden ??= []).push(Float64Array.from(hidden));
-      result.inputGrads?.push(seq.inputRows ? (dRows ? Float64Array.from(dRows) : new Float64Array(0)) : null);
+      result.inputGrads?.push(seq.inputRows && mode.backward ? (dRows ? Float64Array.from(dRows) : new Float64Array(0)) : null);
       const lps = new Float64Array(n);
       const ents = new Float64Array(n);
       for (let t = 0; t < n; t++) {
         lps[t] = lpEnt[2 * t]!;
         ents[t] = lpEnt[2 * t + 1]!;
         result.loss += coef[2 * t]! * lps[t]! + coef[2 * t + 1]! * ents[t]!;
+      }
+      if (kl) {
+        const sum = kl.reduce((a, b) => a + b, 0);
+        result.loss += sum;
+        result.teacherKl! += sum;
       }
       result.logprobs.push(lps);
       result.entropies.push(ents);
@@ -165,9 +178,9 @@ export class GpuTrainer {
   }
 
   private async sequence(
-    tokens: number[], coef: Float32Array, mode: { backward: boolean; adapter: boolean; hidden: boolean }, dHidden: Float32Array | null,
-    inputRows: EmbeddingRows | null,
-  ): Promise<{ lpEnt: Float32Array; memory: MemoryReport; hidden: Float32Array | null; dRows: Float32Array | null }> {
+    tokens: number[], coef: Float32Array, mode: RunMode, dHidden: Float32Array | null,
+    inputRows: EmbeddingRows | null, teacher: TeacherRows | null,
+  ): Promise<{ lpEnt: Float32Array; memory: MemoryReport; hidden: Float32Array | null; dRows: Float32Array | null; kl: Float32Array | null }> {
     const runner = this.runner;
     const c = this.base.config;
     const T = tokens.length;
@@ -189,9 +202,9 @@ export class GpuTrainer {
     const single = this.options.recompute || !mode.backward;
     for (let l = 0; l < (single ? 1 : L); l++) actSets.push(await createActs(runner, s, `train.l${l}`));
     const lora = mode.adapter ? this.lora : null;
-    const full = this.full && mode.backward ? await this.fullGrads(s) : null;
+    const full = this.full && mode.backward && mode.params ? await this.fullGrads(s) : null;
     if (full) own.push(full.ones, full.inv, full.tmp);
-    const layers = Array.from({ length: L }, (_, l) => new GpuLayer(runner, this.base, lora, l, s, meta, table, full));
+    const layers = Array.from({ length: L }, (_, l) => new GpuLayer(runner, this.base, lora, l, s, meta, table, full, mode.params));
     const actsFor = (l: number) => actSets[single ? 0 : l]!;
 
     let enc = runner.device.createCommandEncoder();
@@ -211,12 +224,14 @@ export class GpuTrainer {
     await rmsnorm(runner, { x: xs[L]!, w: this.base.finalNorm, y: nf, rows: T, width: s.D, eps: c.rmsNormEps }, enc);
     enc.clearBuffer(dnf);
     const maxBinding = Math.min(runner.device.limits.maxStorageBufferBindingSize, 256 << 20);
-    const block = Math.max(1, Math.min(T - 1, Math.floor(maxBinding / (V * 4))));
+    const block = Math.max(1, Math.min(T - 1, Math.floor(maxBinding / (V * 4)), this.options.headBlockRows ?? Infinity));
     const logits = track(await mk('train.logits', block * V));
     const nfBlock = track(await mk('train.nf.block', block * s.D));
     const dnfBlock = track(await mk('train.dnf.block', block * s.D));
     const lpEntBuf = track(await mk('train.lp', 2 * (T - 1)));
     const lpBlock = track(await mk('train.lp.block', 2 * block));
+    const klBuf = teacher?.size ? track(await mk('train.teacher.kl.all', T - 1)) : null;
+    if (klBuf) enc.clearBuffer(klBuf); // blocks without a teacher row leave theirs at 0
     for (let r0 = 0; r0 < T - 1; r0 += block) {
       const rows = Math.min(block, T - 1 - r0);
       enc.copyBufferToBuffer(nf, r0 * s.D * 4, nfBlock, 0, rows * s.D * 4);
@@ -226,8 +241,11 @@ export class GpuTrainer {
       const cBlock = track(await runner.createBuffer('train.coef.block', rows * 8));
       enc.copyBufferToBuffer(targets, r0 * 4, tBlock, 0, rows * 4);
       enc.copyBufferToBuffer(coefBuf, r0 * 8, cBlock, 0, rows * 8);
-      await logprob(runner, { logits, targets: tBlock, coef: cBlock, out: lpBlock, rows, V, writeGrad: mode.backward }, enc);
+      const tq = teacher ? await teacherBlock(runner, teacher, r0, rows, V) : null;
+      if (tq) own.push(tq.logprobs, tq.index, tq.kl);
+      await logprob(runner, { logits, targets: tBlock, coef: cBlock, out: lpBlock, rows, V, writeGrad: mode.backward, ...(tq ? { teacher: tq } : {}) }, enc);
       enc.copyBufferToBuffer(lpBlock, 0, lpEntBuf, r0 * 8, rows * 8);
+      if (tq) enc.copyBufferToBuffer(tq.kl, 0, klBuf!, r0 * 4, rows * 4);
       if (!mode.backward) continue;
       await backInput(runner, enc, { buffer: logits, ld: V }, this.base.lmHead, { buffer: dnfBlock, ld: s.D }, rows, false);
       enc.copyBufferToBuffer(dnfBlock, 0, dnf, r0 * s.D * 4, rows * s.D * 4);
@@ -272,6 +290,7 @@ export class GpuTrainer {
     if (full) await embeddingBackward(runner, tokBuf, dcur, full.grads, T, s.D, full.offsets.get('model.embed_tokens.weight')!, enc);
     runner.device.queue.submit([enc.finish()]);
     const lpEnt = await runner.readF32(lpEntBuf, 2 * (T - 1));
+    const kl = klBuf ? await runner.readF32(klBuf, T - 1) : null;
     const dRows = dRowsBuf ? await runner.readF32(dRowsBuf, inputRows!.positions.length * s.D) : null;
     const hidden = mode.hidden ? await runner.readF32(nf, T * s.D) : null;
     const perLayer = actSets[0]!.bytes;
@@ -285,7 +304,7 @@ export class GpuTrainer {
     for (const b of own) b.destroy();
     actSets.forEach(destroyActs);
     destroyScratch(scratch);
-    return { lpEnt, memory, hidden, dRows };
+    return { lpEnt, memory, hidden, dRows, kl };
   }
 
   private async fullGrads(s: ReturnType<typeof shapesFor>): Promise<FullGrads> {
