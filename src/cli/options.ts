@@ -20,3 +20,12 @@ export function parseIntList(text: string, what = 'list'): number[] {
     return Number(t);
   });
 }
+
+/** A number flag: a clear error naming the flag unless `v` is finite (an integer with `int`) and ≥ `min`. */
+export function parseNumber(v: string, name: string, o: { min?: number; int?: boolean } = {}): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || (o.int && !Number.isInteger(n)) || n < (o.min ?? -Infinity)) {
+    throw new Error(`${name}: "${v}" is not ${o.int ? 'an integer' : 'a number'}${o.min !== undefined ? ` >= ${o.min}` : ''}`);
+  }
+  return n;
+}

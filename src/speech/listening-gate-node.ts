@@ -1,7 +1,22 @@
 // The listening gate's figures in Node: exact-match rates per identifier kind from a listener's
 // listening.json (the better of free and grammar decoding, both measured on held-out renders).
 import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import type { ListeningGate } from './align.ts';
+
+/** --listening, --gate-kinds and --threshold: which listening test gates a speech command, and how. */
+export function addListeningGateOptions(cmd: Command): Command {
+  return cmd
+    .option('--listening <file>', "the encoder's listening test", 'public/models/tarl-listener/listening.json')
+    .option('--gate-kinds <kinds>', 'identifier kinds that must pass the listening test (comma-separated)', 'order')
+    .option('--threshold <x>', 'listening-test exact-match rate each gated kind needs', '0.9');
+}
+
+export function listeningGateFrom(f: { listening: string; gateKinds: string; threshold: string }): ListeningGate {
+  const threshold = Number(f.threshold);
+  if (!(threshold >= 0 && threshold <= 1)) throw new Error(`--threshold: "${f.threshold}" is not a rate in [0, 1]`);
+  return readListeningGate(f.listening, f.gateKinds.split(',').map((s) => s.trim()).filter(Boolean), threshold);
+}
 
 export function readListeningGate(file: string, kinds: readonly string[], threshold: number): ListeningGate {
   let j: { byKind?: Record<string, { rate: number }>; grammar?: { byKind?: Record<string, { rate: number }> } };

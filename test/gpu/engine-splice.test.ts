@@ -1,27 +1,12 @@
 // Spliced input embeddings (speech turns) in the WebGPU engine vs the CPU (float64) backend: rows
 // replace token embeddings at given positions of some prompts, across prefill chunks and batch groups.
-import { describe, it, beforeAll, afterAll, expect } from 'vitest';
-import { testGpu, expectClose } from '../helpers/gpu.ts';
-import type { GpuContext } from '../../src/gpu/device.ts';
-import { createGpuBackend, type GpuBackend } from '../../src/model/gpu/engine.ts';
+import { describe, it, expect } from 'vitest';
+import { expectClose } from '../helpers/gpu.ts';
 import { CpuBackend } from '../../src/model/cpu/backend.ts';
-import type { ModelWeights } from '../../src/model/weights.ts';
-import { randomRows, tinyWeights } from '../helpers/tiny-weights.ts';
+import { gpuBackends, randomRows, tinyWeights } from '../helpers/tiny-weights.ts';
 import type { EmbeddingRows, GenerateOptions } from '../../src/model/backend.ts';
 
-
-let ctx: GpuContext;
-const open: GpuBackend[] = [];
-beforeAll(async () => {
-  ({ ctx } = await testGpu());
-});
-afterAll(() => open.forEach((b) => b.dispose()));
-
-async function gpuOf(w: ModelWeights, extra: Parameters<typeof createGpuBackend>[1] = {}): Promise<GpuBackend> {
-  const b = await createGpuBackend(w, { gpu: ctx, ...extra });
-  open.push(b);
-  return b;
-}
+const gpuOf = gpuBackends();
 
 
 function flat(rows: Float32Array[]): Float32Array {

@@ -1,27 +1,15 @@
 // The WebGPU engine on tiny random Qwen2/Qwen3 models vs the CPU (float64) backend.
-import { describe, it, beforeAll, afterAll, expect } from 'vitest';
-import { testGpu, expectClose } from '../helpers/gpu.ts';
-import { acquireGpu, type GpuContext } from '../../src/gpu/device.ts';
+import { describe, it, expect } from 'vitest';
+import { expectClose } from '../helpers/gpu.ts';
+import { acquireGpu } from '../../src/gpu/device.ts';
 import { createGpuBackend, type GpuBackend } from '../../src/model/gpu/engine.ts';
 import { CpuBackend } from '../../src/model/cpu/backend.ts';
 import type { ModelWeights } from '../../src/model/weights.ts';
-import { tinyWeights } from '../helpers/tiny-weights.ts';
+import { gpuBackends, tinyWeights } from '../helpers/tiny-weights.ts';
 import { logSoftmax } from '../../src/model/sampling.ts';
 import type { GenerateOptions } from '../../src/model/backend.ts';
 
-
-let ctx: GpuContext;
-const open: GpuBackend[] = [];
-beforeAll(async () => {
-  ({ ctx } = await testGpu());
-});
-afterAll(() => open.forEach((b) => b.dispose()));
-
-async function gpuOf(w: ModelWeights, extra: Parameters<typeof createGpuBackend>[1] = {}): Promise<GpuBackend> {
-  const b = await createGpuBackend(w, { gpu: ctx, ...extra });
-  open.push(b);
-  return b;
-}
+const gpuOf = gpuBackends();
 
 const prompt = [5, 17, 3, 250, 42, 42, 7, 1, 99, 123, 0];
 

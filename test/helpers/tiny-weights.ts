@@ -1,6 +1,10 @@
 // Tiny random models as ModelWeights (from buildTinyModel's files, in memory) and random embedding
-// rows, shared by the engine and splice tests.
+// rows, and WebGPU backends on the test device, shared by the engine and splice tests.
+import { afterAll, beforeAll } from 'vitest';
+import type { GpuContext } from '../../src/gpu/device.ts';
 import type { EmbeddingRows } from '../../src/model/backend.ts';
+import { createGpuBackend, type GpuBackend } from '../../src/model/gpu/engine.ts';
+import { testGpu } from './gpu.ts';
 import { buildTinyModel, type TinyModelOptions } from '../../src/model/tiny.ts';
 import { loadModelWeights, type ModelWeights } from '../../src/model/weights.ts';
 
@@ -24,4 +28,19 @@ export function randomRows(positions: number[], D: number, seed: number): Embedd
     return (s / 2 ** 32) * 2 - 1 || 0.5;
   });
   return { positions, rows };
+}
+
+/** Registers the suite's hooks and returns a factory of WebGPU backends on the test device, disposed after the suite. */
+export function gpuBackends(): (w: ModelWeights, extra?: Parameters<typeof createGpuBackend>[1]) => Promise<GpuBackend> {
+  let ctx: GpuContext;
+  const open: GpuBackend[] = [];
+  beforeAll(async () => {
+    ({ ctx } = await testGpu());
+  });
+  afterAll(() => open.forEach((b) => b.dispose()));
+  return async (w, extra = {}) => {
+    const b = await createGpuBackend(w, { gpu: ctx, ...extra });
+    open.push(b);
+    return b;
+  };
 }

@@ -15,7 +15,8 @@ import { retailTaskId } from '../../rl/trainer/retail-suite.ts';
 import { loadToolSchemas } from '../../rollout/node-data.ts';
 import { alignProjector } from '../../speech/align.ts';
 import { chatAlignExamples } from '../../speech/align-chat.ts';
-import { readListeningGate } from '../../speech/listening-gate-node.ts';
+import { addListeningGateOptions, listeningGateFrom } from '../../speech/listening-gate-node.ts';
+import { parseNumber } from '../options.ts';
 import { audioMarkers } from '../../speech/markers.ts';
 import { trainModelFromWeights } from '../../train/cpu/params.ts';
 import { applyAdapterIfAny } from './model-options.ts';
@@ -25,14 +26,9 @@ interface Flags {
   maxTurnTokens: string; withSystemPrompt?: boolean; preset: 'clean' | 'telephone'; seed: string; listening: string; gateKinds: string; threshold: string;
 }
 
-function num(v: string, name: string, min: number, int = false): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) throw new Error(`${name}: "${v}" is not ${int ? 'an integer' : 'a number'} >= ${min}`);
-  return n;
-}
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('align-projector')
     .description("speech alignment stage: train the audio projector so the policy hearing a customer turn acts as it does reading it (τ-bench oracle conversations, gated by the listening test)")
     .requiredOption('--model <dir>', 'policy model directory')
@@ -47,20 +43,18 @@ export function register(program: Command): void {
     .option('--max-turn-tokens <n>', "length of the teacher's next assistant turn", '16')
     .option('--with-system-prompt', 'keep the policy instructions and tool schemas in the prompts (≈ 4.5k tokens each: slow on the CPU)')
     .option('--preset <p>', 'customer speech: clean or telephone', 'clean')
-    .option('--seed <n>', 'seed of a fresh projector', '0')
-    .option('--listening <file>', "the encoder's listening test", 'public/models/tarl-listener/listening.json')
-    .option('--gate-kinds <kinds>', 'identifier kinds that must pass the listening test (comma-separated)', 'order')
-    .option('--threshold <x>', 'listening-test exact-match rate each gated kind needs', '0.9')
-    .action(async (f: Flags) => {
-      const gate = readListeningGate(f.listening, f.gateKinds.split(',').map((s) => s.trim()).filter(Boolean), num(f.threshold, '--threshold', 0));
+    .option('--seed <n>', 'seed of a fresh projector', '0');
+  addListeningGateOptions(cmd);
+  cmd.action(async (f: Flags) => {
+      const gate = listeningGateFrom(f);
       if (f.preset !== 'clean' && f.preset !== 'telephone') throw new Error(`--preset: "${f.preset}" is not clean or telephone`);
       const weights = await applyAdapterIfAny(await loadModelFromDir(f.model), f.adapter);
       const tokenizer = await loadTokenizer(directorySource(f.model));
       const markers = audioMarkers(tokenizer);
-      const config = resolveConfig({ seed: num(f.seed, '--seed', 0, true), speech: { preset: f.preset, projectorLrMultiplier: 1 } });
+      const config = resolveConfig({ seed: parseNumber(f.seed, '--seed', { min: 0, int: true }), speech: { preset: f.preset, projectorLrMultiplier: 1 } });
       const { hearing, projector } = await nodeSpeech(config, weights.config.hiddenSize, f.projector);
-      const nTrain = num(f.tasks, '--tasks', 1, true);
-      const nHeld = num(f.heldOut, '--held-out', 0, true);
+      const nTrain = parseNumber(f.tasks, '--tasks', { min: 1, int: true });
+      const nHeld = parseNumber(f.heldOut, '--held-out', { min: 0, int: true });
       const demos = await oracleTrajectories(nTrain + nHeld);
       const examples = async (from: number, to: number) => chatAlignExamples({
         tokenizer, markers, projector, hearing, tools: loadToolSchemas() as ToolSchema[], withSystemPrompt: Boolean(f.withSystemPrompt),
@@ -71,8 +65,8 @@ export function register(program: Command): void {
       process.stderr.write(`alignment: ${train.length} training and ${heldOut.length} held-out customer turns (${Math.round(train.reduce((s, e) => s + e.speech.tokens.length, 0) / Math.max(1, train.length))} tokens per speech prompt on average)\n`);
       const report = await alignProjector({
         model: trainModelFromWeights(weights), adapter: null, projector, train, heldOut, gate,
-        steps: num(f.steps, '--steps', 1, true), batchSize: num(f.batch, '--batch', 1, true), lr: num(f.lr, '--lr', 0),
-        maxTurnTokens: num(f.maxTurnTokens, '--max-turn-tokens', 1, true), eosTokenIds: weights.config.eosTokenIds,
+        steps: parseNumber(f.steps, '--steps', { min: 1, int: true }), batchSize: parseNumber(f.batch, '--batch', { min: 1, int: true }), lr: parseNumber(f.lr, '--lr', { min: 0 }),
+        maxTurnTokens: parseNumber(f.maxTurnTokens, '--max-turn-tokens', { min: 1, int: true }), eosTokenIds: weights.config.eosTokenIds,
         onStep: (s) => s.step % 10 === 0 && process.stderr.write(`alignment step ${s.step}: KL ${s.kl.toFixed(4)} (${(s.ms / 1000).toFixed(1)} s)\n`),
       });
       writeFileSync(f.out, projector.toSafetensors());

@@ -12,7 +12,8 @@ import { buildTinyModel } from '../../model/tiny.ts';
 import type { EvalEvent } from '../../rl/metrics.ts';
 import { runSpeechAblation, type SpeechAblationReport } from '../../rl/trainer/speech-ablation.ts';
 import { createNodeHearing } from '../../speech/hearing-node.ts';
-import { readListeningGate } from '../../speech/listening-gate-node.ts';
+import { addListeningGateOptions, listeningGateFrom } from '../../speech/listening-gate-node.ts';
+import { parseNumber } from '../options.ts';
 import { serializePeft } from '../../train/peft.ts';
 
 interface Flags {
@@ -22,11 +23,6 @@ interface Flags {
   listening: string; gateKinds: string; threshold: string;
 }
 
-function num(v: string, name: string, o: { min?: number; int?: boolean } = {}): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || (o.int && !Number.isInteger(n)) || n < (o.min ?? -Infinity)) throw new Error(`${name}: "${v}" is not ${o.int ? 'an integer' : 'a number'}${o.min !== undefined ? ` >= ${o.min}` : ''}`);
-  return n;
-}
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -48,7 +44,7 @@ function readme(r: SpeechAblationReport, f: Flags, rates: Record<string, number>
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('speech-ablate')
     .description('speech RL vs text-only RL on the spoken-intent suite (tiny policy): text RL, projector alignment, two arms, evaluation heard and read')
     .requiredOption('--out <dir>', 'output directory')
@@ -63,13 +59,11 @@ export function register(program: Command): void {
     .option('--projector-lr-multiplier <x>', "projector learning rate = lr × this (0.03: the alignment's scale, 9e-4, at lr 0.03)", '0.03')
     .option('--eval-k <n>', 'trials per held-out task', '4')
     .option('--lr <x>', 'LoRA learning rate', '0.03')
-    .option('--seed <n>', 'seed', '7')
-    .option('--listening <file>', "the encoder's listening test", 'public/models/tarl-listener/listening.json')
-    .option('--gate-kinds <kinds>', 'identifier kinds that must pass the listening test (comma-separated)', 'order')
-    .option('--threshold <x>', 'listening-test exact-match rate each gated kind needs', '0.9')
-    .action(async (f: Flags) => {
-      const int = (v: string, n: string, min = 1) => num(v, n, { int: true, min });
-      const gate = readListeningGate(f.listening, f.gateKinds.split(',').map((s) => s.trim()).filter(Boolean), num(f.threshold, '--threshold', { min: 0 }));
+    .option('--seed <n>', 'seed', '7');
+  addListeningGateOptions(cmd);
+  cmd.action(async (f: Flags) => {
+      const int = (v: string, n: string, min = 1) => parseNumber(v, n, { int: true, min });
+      const gate = listeningGateFrom(f);
       const rates = gate.rates;
       const seed = int(f.seed, '--seed', 0);
       const modelDir = join(f.out, 'model');
@@ -80,9 +74,9 @@ export function register(program: Command): void {
         weights, hearing, encoderDim: encoder.dim, gate,
         tasks: int(f.tasks, '--tasks'), groupSize: int(f.group, '--group', 2), tasksPerStep: int(f.tasksPerStep, '--tasks-per-step'),
         textSteps: int(f.textSteps, '--text-steps', 0), armSteps: int(f.armSteps, '--arm-steps'), alignSteps: int(f.alignSteps, '--align-steps'),
-        speechShare: num(f.speechShare, '--speech-share', { min: 0 }), warmupSteps: int(f.warmup, '--warmup'),
-        projectorLrMultiplier: num(f.projectorLrMultiplier, '--projector-lr-multiplier', { min: 0 }), evalK: int(f.evalK, '--eval-k'),
-        lr: num(f.lr, '--lr', { min: 0 }), seed,
+        speechShare: parseNumber(f.speechShare, '--speech-share', { min: 0 }), warmupSteps: int(f.warmup, '--warmup'),
+        projectorLrMultiplier: parseNumber(f.projectorLrMultiplier, '--projector-lr-multiplier', { min: 0 }), evalK: int(f.evalK, '--eval-k'),
+        lr: parseNumber(f.lr, '--lr', { min: 0 }), seed,
         onEvent: (arm, e) => {
           if (e.type === 'step') process.stderr.write(`${arm} step ${e.step}: success ${e.successRate.toFixed(2)}${e.byKind.speech ? ` (speech ${e.byKind.speech.successRate.toFixed(2)})` : ''}\n`);
         },
