@@ -15,35 +15,9 @@ import type { ModelConfig } from '../config.ts';
 import { resolveSampling, type SamplingParams } from '../sampling.ts';
 import { StopChecker } from '../stopping.ts';
 import type { ModelWeights } from '../weights.ts';
-import { GpuForward, type ChunkSplice } from './forward.ts';
+import { GpuForward } from './forward.ts';
+import { chunkSplice, sequenceSplice, type SequenceSplice } from './prefill-splice.ts';
 import { destroyWeights, uploadWeights, type GpuWeights, type WeightDtypeChoice } from './gpu-weights.ts';
-
-/** Spliced rows of one sequence, by position: the row index into `e.rows`. */
-interface SequenceSplice {
-  e: EmbeddingRows;
-  rowAt: Map<number, number>;
-}
-
-function sequenceSplice(e: EmbeddingRows | null | undefined): SequenceSplice | null {
-  if (!e || !e.positions.length) return null;
-  return { e, rowAt: new Map(e.positions.map((p, i) => [p, i])) };
-}
-
-/** The chunk rows (of `entries`, each a sequence's splice and position) whose embeddings are replaced. */
-function chunkSplice(entries: readonly { s: SequenceSplice | null; pos: number }[], H: number): ChunkSplice | null {
-  const at: number[] = [];
-  const sources: { e: EmbeddingRows; i: number }[] = [];
-  entries.forEach(({ s, pos }, r) => {
-    const i = s?.rowAt.get(pos);
-    if (i !== undefined) (at.push(r), sources.push({ e: s!.e, i }));
-  });
-  if (!at.length) return null;
-  const values = new Float32Array(at.length * H);
-  sources.forEach(({ e, i }, k) => {
-    for (let d = 0; d < H; d++) values[k * H + d] = e.rows[i * H + d]!;
-  });
-  return { at, values };
-}
 
 export interface GpuBackendOptions extends BackendOptions {
   /** Storage of the matrices: 'auto' = f32 for all-F32 checkpoints, else f16. */
