@@ -75,7 +75,8 @@ async function teacherTargets(o: AlignOptions, examples: AlignExample[]): Promis
   return examples.map((example, i) => {
     const turn = turns[i]!.tokens;
     const at = turn.map((_, j) => example.text.length - 1 + j);
-    const d = sequenceLogprobs(o.model, o.adapter, [{ tokens: [...example.text, ...turn] }], { distributionsAt: [at] }).distributions![0]!;
+    const tokens = [...example.text, ...turn];
+    const d = sequenceLogprobs(o.model, o.adapter, [{ tokens, trainable: new Array(tokens.length - 1).fill(0) }], { distributionsAt: [at], neededLogitsOnly: true }).distributions![0]!;
     return { example, turn, logprobs: d };
   });
 }
@@ -95,7 +96,7 @@ function heldOutScore(o: AlignOptions, targets: Target[]): { kl: number; agreeme
   let kl = 0, agree = 0;
   for (const t of targets) {
     const s = studentSequence(o, t);
-    const r = forwardBackward(o.model, o.adapter, [{ tokens: s.tokens, trainable: new Array(s.tokens.length - 1).fill(0), inputRows: s.projected.rows, teacher: { positions: s.positions, logprobs: t.logprobs } }], { mode: 'none', distributionsAt: [[s.positions[0]!]] });
+    const r = forwardBackward(o.model, o.adapter, [{ tokens: s.tokens, trainable: new Array(s.tokens.length - 1).fill(0), inputRows: s.projected.rows, teacher: { positions: s.positions, logprobs: t.logprobs } }], { mode: 'none', distributionsAt: [[s.positions[0]!]], neededLogitsOnly: true });
     kl += r.teacherKl!;
     const student = r.distributions![0]![0]!;
     const argmax = (a: Float64Array) => a.indexOf(Math.max(...a));
@@ -124,7 +125,7 @@ export async function alignProjector(o: AlignOptions): Promise<AlignReport> {
       const t = train[cursor]!;
       cursor = (cursor + 1) % train.length;
       const s = studentSequence(o, t);
-      const r = forwardBackward(o.model, o.adapter, [{ tokens: s.tokens, trainable: new Array(s.tokens.length - 1).fill(0), inputRows: s.projected.rows, teacher: { positions: s.positions, logprobs: t.logprobs } }], { mode: 'input' });
+      const r = forwardBackward(o.model, o.adapter, [{ tokens: s.tokens, trainable: new Array(s.tokens.length - 1).fill(0), inputRows: s.projected.rows, teacher: { positions: s.positions, logprobs: t.logprobs } }], { mode: 'input', neededLogitsOnly: true });
       kl += r.teacherKl!;
       o.projector.backward(s.projected, r.inputGrads![0]!, grads);
     }

@@ -46,6 +46,11 @@ export interface ForwardBackwardOptions {
   returnHidden?: boolean;
   /** Per sequence: next-token positions whose whole log-distribution to return in `distributions`. */
   distributionsAt?: readonly (readonly number[] | undefined)[];
+  /**
+   * Compute the LM head only where it matters (trainable, teacher or asked-for positions); the other
+   * positions' logprobs and entropies are NaN. The head is most of the cost of long prompts.
+   */
+  neededLogitsOnly?: boolean;
 }
 
 export interface MemoryReport {
@@ -151,6 +156,13 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
     const wantDist = new Set(opts.distributionsAt?.[si] ?? []);
     const dists: Float64Array[] = [];
     for (let t = 0; t < T - 1; t++) {
+      const on = seq.trainable ? Boolean(seq.trainable[t]) : true;
+      const q = teacherAt.get(t);
+      if (opts.neededLogitsOnly && !on && !q && !wantDist.has(t)) {
+        lps[t] = Number.NaN; // not computed: no loss term, no teacher, not asked for
+        ents[t] = Number.NaN;
+        continue;
+      }
       for (let v = 0; v < V; v++) {
         let s = 0;
         for (let i = 0; i < D; i++) s += nf[t * D + i]! * lmHead[v * D + i]!;
@@ -160,10 +172,8 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
       const { logprob, entropy } = logprobEntropy(z, 0, V, target);
       lps[t] = logprob;
       ents[t] = entropy;
-      const q = teacherAt.get(t);
       const logp = wantDist.has(t) || q ? logSoftmax(z) : null;
       if (wantDist.has(t)) dists.push(logp!);
-      const on = seq.trainable ? Boolean(seq.trainable[t]) : true;
       if (!on && !q) continue;
       const g = on ? (seq.dLogprob ? seq.dLogprob[t]! : -1) : 0;
       if (on) result.loss += g * logprob - beta * entropy;
@@ -226,8 +236,8 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
  * off; with `returnHidden`, also the final hidden states (after the final RMSNorm).
  */
 export function sequenceLogprobs(
-  model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[], opts: { returnHidden?: boolean; distributionsAt?: ForwardBackwardOptions['distributionsAt'] } = {},
+  model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[], opts: Pick<ForwardBackwardOptions, 'returnHidden' | 'distributionsAt' | 'neededLogitsOnly'> = {},
 ): { logprobs: Float64Array[]; entropies: Float64Array[]; hidden?: Float64Array[]; distributions?: Float64Array[][] } {
-  const r = forwardBackward(model, adapter, batch, { mode: 'none', returnHidden: opts.returnHidden, distributionsAt: opts.distributionsAt });
+  const r = forwardBackward(model, adapter, batch, { ...opts, mode: 'none' });
   return { logprobs: r.logprobs, entropies: r.entropies, ...(r.hidden ? { hidden: r.hidden } : {}), ...(r.distributions ? { distributions: r.distributions } : {}) };
 }

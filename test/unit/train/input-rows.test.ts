@@ -93,6 +93,22 @@ describe('training with spliced rows and soft targets', () => {
     expectGradient('rows (KL)', () => forwardBackward(model, adapter, [seq()], { mode: 'none' }).loss, rows, r.inputGrads![0]!, { maxChecks: 16, tol: 1e-5 });
   });
 
+  it('neededLogitsOnly computes the same loss, KL, distributions and gradients, and NaN where nothing needs the head', () => {
+    const rows = rand64(positions.length * D, 10, 0.5);
+    const at = [3, 5];
+    const teacher = at.map((_, j) => logSoftmax(rand64(V, 30 + j, 2)));
+    const seq: TrainSequence = { tokens, trainable: [0, 0, 1, 0, 0, 0], inputRows: { positions, rows }, teacher: { positions: at, logprobs: teacher } };
+    const full = forwardBackward(model, adapter, [seq], { mode: 'lora', distributionsAt: [[4]] });
+    const part = forwardBackward(model, adapter, [seq], { mode: 'lora', distributionsAt: [[4]], neededLogitsOnly: true });
+    expect(part.loss).toBeCloseTo(full.loss, 12);
+    expect(part.teacherKl).toBeCloseTo(full.teacherKl!, 12);
+    expect(Array.from(part.distributions![0]![0]!)).toEqual(Array.from(full.distributions![0]![0]!));
+    part.inputGrads![0]!.forEach((g, i) => expect(g).toBeCloseTo(full.inputGrads![0]![i]!, 12));
+    for (const [k, g] of part.grads.lora) g.dA.forEach((x, i) => expect(x).toBeCloseTo(full.grads.lora.get(k)!.dA[i]!, 12));
+    expect(Array.from(part.logprobs[0]!).map((x, t) => (Number.isNaN(x) ? t : -1)).filter((t) => t >= 0)).toEqual([0, 1]);
+    for (const t of [2, 3, 4, 5]) expect(part.logprobs[0]![t]).toBeCloseTo(full.logprobs[0]![t]!, 12);
+  });
+
   it('bad teacher targets get clear errors', () => {
     expect(() => forwardBackward(model, adapter, [{ tokens, teacher: { positions: [6], logprobs: [new Float64Array(V)] } }])).toThrow(/teacher position 6 is outside the 6/);
     expect(() => forwardBackward(model, adapter, [{ tokens, teacher: { positions: [1], logprobs: [new Float64Array(3)] } }])).toThrow(/expected the vocabulary size/);
