@@ -12,7 +12,8 @@ import type { AdamWSnapshot, AdamWStepReport, CheckpointableAdamW } from './adam
 export interface TrainEngine {
   readonly kind: 'cpu' | 'webgpu';
   /**
-   * Per-token log-probs and entropies with the adapter (the policy) or without it (the reference);
+   * Per-token log-probs and entropies with the adapter (the policy) or without it (the reference) —
+   * meaningful at `trainable` positions only (the CPU engine leaves the others NaN: RL never reads them);
    * with `hidden`, also the final hidden states after the final RMSNorm (T × D per sequence, for PPO's value head).
    */
   logprobs(batch: TrainSequence[], adapter: boolean, opts?: { hidden?: boolean }): Promise<{ logprobs: Float64Array[]; entropies: Float64Array[]; hidden?: Float64Array[] }>;
@@ -49,7 +50,8 @@ export class CpuTrainEngine implements TrainEngine {
   ) {}
 
   async logprobs(batch: TrainSequence[], adapter: boolean, opts: { hidden?: boolean } = {}) {
-    const o = { returnHidden: opts.hidden ?? false };
+    // The LM head only where RL reads it (the policy's tokens): most of a long prompt's cost otherwise.
+    const o = { returnHidden: opts.hidden ?? false, neededLogitsOnly: true };
     if (adapter) return sequenceLogprobs(this.model, this.adapter, batch, o);
     this.adapter.enabled = false;
     try {
@@ -67,7 +69,7 @@ export class CpuTrainEngine implements TrainEngine {
     const inputGrads = batch.map(() => null as Float64Array | null);
     // One call per sequence: the entropy coefficient (its aggregation weight) differs per sequence.
     batch.forEach((seq, i) => {
-      const r = forwardBackward(this.model, this.adapter, [seq], { mode: 'lora', entropyCoef: entropyCoefs[i] ?? 0 });
+      const r = forwardBackward(this.model, this.adapter, [seq], { mode: 'lora', entropyCoef: entropyCoefs[i] ?? 0, neededLogitsOnly: true });
       loss += r.loss;
       logprobs.push(r.logprobs[0]!);
       inputGrads[i] = r.inputGrads?.[0] ?? null;
