@@ -2,7 +2,7 @@
 // backward into LoRA A/B (and, in full-weight mode, into every weight of the layer).
 import { rmsnormForward, rmsnormBackward } from '../../reference/rmsnorm_backward.ts';
 import { ropeForward, ropeBackward } from '../../reference/rope_backward.ts';
-import { attentionForward, attentionBackward } from '../../reference/attention_backward.ts';
+import { attentionBackwardLse, attentionForwardLse } from './attention.ts';
 import { swigluForward, swigluBackward } from '../../reference/swiglu_backward.ts';
 import { matmulABt } from '../../reference/matmul.ts';
 import { linearBackward, loraBackward, loraForward } from '../../reference/matmul_backward.ts';
@@ -33,7 +33,8 @@ export interface LayerCache {
   qr: Float64Array;
   kr: Float64Array;
   v: Float64Array;
-  probs: Float64Array;
+  /** Per head and query: log Σ exp(scores), from which the backward recomputes the probabilities. */
+  lse: Float64Array;
   att: Float64Array;
   h: Float64Array;
   n2: Float64Array;
@@ -99,7 +100,7 @@ export class LayerRunner {
     const kn = c.qkNorm ? rmsnormForward(k, param(this.model, this.name('self_attn.k_norm.weight')), T * KV, hd, c.rmsNormEps) : k;
     const qr = ropeForward(qn, positions, H, hd, c.ropeTheta);
     const kr = ropeForward(kn, positions, KV, hd, c.ropeTheta);
-    const { out: att, probs } = attentionForward(qr, kr, v, { T, H, KV, hd });
+    const { out: att, lse } = attentionForwardLse(qr, kr, v, { T, H, KV, hd });
     const o = this.project('self_attn', 'o_proj', att, T, H * hd, D, proj);
     const h = new Float64Array(T * D);
     for (let i = 0; i < h.length; i++) h[i] = x[i]! + o[i]!;
@@ -110,7 +111,7 @@ export class LayerRunner {
     const d = this.project('mlp', 'down_proj', act, T, I, D, proj);
     const y = new Float64Array(T * D);
     for (let i = 0; i < y.length; i++) y[i] = h[i]! + d[i]!;
-    return { y, cache: { x, n1, q, k, qr, kr, v, probs, att, h, n2, gate, up, act, proj } };
+    return { y, cache: { x, n1, q, k, qr, kr, v, lse, att, h, n2, gate, up, act, proj } };
   }
 
   private weightGrad(grads: Grads, name: string, size: number): Float64Array {
@@ -160,7 +161,7 @@ export class LayerRunner {
     const dh = this.normBack('post_attention_layernorm.weight', cache.h, dn2, T, D, mode, grads);
     for (let i = 0; i < dh.length; i++) dh[i] += dy[i]!;
     const dAtt = this.projectBack('self_attn', 'o_proj', dh, T, H * hd, D, cache, mode, grads);
-    const { dq: dqr, dk: dkr, dv } = attentionBackward(cache.qr, cache.kr, cache.v, dAtt, { T, H, KV, hd }, cache.probs);
+    const { dq: dqr, dk: dkr, dv } = attentionBackwardLse(cache.qr, cache.kr, cache.v, cache.att, cache.lse, dAtt, { T, H, KV, hd });
     let dq = ropeBackward(dqr, positions, H, hd, c.ropeTheta);
     let dk = ropeBackward(dkr, positions, KV, hd, c.ropeTheta);
     if (c.qkNorm) {

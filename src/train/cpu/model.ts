@@ -48,7 +48,7 @@ export interface ForwardBackwardOptions {
   distributionsAt?: readonly (readonly number[] | undefined)[];
   /**
    * Compute the LM head only where it matters (trainable, teacher or asked-for positions); the other
-   * positions' logprobs and entropies are NaN. The head is most of the cost of long prompts.
+   * positions' logprobs and entropies are NaN (the head over the vocabulary is a large share of short sequences' cost).
    */
   neededLogitsOnly?: boolean;
 }
