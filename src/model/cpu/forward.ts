@@ -45,6 +45,17 @@ export class KvCache {
     this.k = Array.from({ length: numLayers }, () => new Float64Array(initialCapacity * rowSize));
     this.v = Array.from({ length: numLayers }, () => new Float64Array(initialCapacity * rowSize));
   }
+  /** Takes the first `n` rows of another cache's K/V (this cache must be empty). */
+  copyPrefix(from: KvCache, n: number): void {
+    if (this.length !== 0 || n > from.length) throw new Error(`KvCache.copyPrefix: cannot take ${n} rows of ${from.length} into a cache holding ${this.length}`);
+    this.reserve(n);
+    for (let l = 0; l < this.numLayers; l++) {
+      this.k[l]!.set(from.k[l]!.subarray(0, n * this.rowSize));
+      this.v[l]!.set(from.v[l]!.subarray(0, n * this.rowSize));
+    }
+    this.length = n;
+  }
+
   /** Makes room for `extra` more rows. */
   reserve(extra: number): void {
     const need = this.length + extra;
