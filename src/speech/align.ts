@@ -6,12 +6,13 @@
 // through the frozen model into the projector only (trainer mode 'input'). Gated by the encoder's
 // listening test: an encoder that cannot hear is not worth aligning.
 import { CpuBackend } from '../model/cpu/backend.ts';
-import { forwardBackward, sequenceLogprobs } from '../train/cpu/model.ts';
+import { argmax } from '../model/sampling.ts';
+import { forwardBackward, sequenceLogprobs, type TrainSequence } from '../train/cpu/model.ts';
 import { trainModelToWeights, type TrainModel } from '../train/cpu/params.ts';
 import type { LoraAdapter } from '../train/lora.ts';
 import { CpuAdamW } from '../train/optimizer.ts';
 import { mergeAdapter } from '../train/peft.ts';
-import type { AudioProjector, HeardSlot } from './projector.ts';
+import type { AudioProjector, HeardSlot, ProjectedRows } from './projector.ts';
 
 /** One customer turn in both modalities: the text prompt and the speech prompt with its audio slots. */
 export interface AlignExample {
@@ -81,14 +82,14 @@ async function teacherTargets(o: AlignOptions, examples: AlignExample[]): Promis
   });
 }
 
-function studentSequence(o: AlignOptions, t: Target) {
+/** The policy hearing the turn, taught by the reader's distributions along its next assistant turn. */
+function studentSequence(o: AlignOptions, t: Target): { projected: ProjectedRows; seq: TrainSequence; first: number } {
   const s = t.example.speech;
   const tokens = [...s.tokens, ...t.turn];
-  return {
-    projected: o.projector.rows(s.slots),
-    tokens,
-    positions: t.turn.map((_, j) => s.tokens.length - 1 + j),
-  };
+  const projected = o.projector.rows(s.slots);
+  const positions = t.turn.map((_, j) => s.tokens.length - 1 + j);
+  const seq = { tokens, trainable: new Array<number>(tokens.length - 1).fill(0), inputRows: projected.rows, teacher: { positions, logprobs: t.logprobs } };
+  return { projected, seq, first: positions[0]! };
 }
 
 /** Mean KL over held-out turns and the first-token agreement (argmax of student vs teacher). */
@@ -96,11 +97,9 @@ function heldOutScore(o: AlignOptions, targets: Target[]): { kl: number; agreeme
   let kl = 0, agree = 0;
   for (const t of targets) {
     const s = studentSequence(o, t);
-    const r = forwardBackward(o.model, o.adapter, [{ tokens: s.tokens, trainable: new Array(s.tokens.length - 1).fill(0), inputRows: s.projected.rows, teacher: { positions: s.positions, logprobs: t.logprobs } }], { mode: 'none', distributionsAt: [[s.positions[0]!]], neededLogitsOnly: true });
+    const r = forwardBackward(o.model, o.adapter, [s.seq], { mode: 'none', distributionsAt: [[s.first]], neededLogitsOnly: true });
     kl += r.teacherKl!;
-    const student = r.distributions![0]![0]!;
-    const argmax = (a: Float64Array) => a.indexOf(Math.max(...a));
-    if (argmax(student) === argmax(t.logprobs[0]!)) agree++;
+    if (argmax(r.distributions![0]![0]!) === argmax(t.logprobs[0]!)) agree++;
   }
   return { kl: kl / targets.length, agreement: agree / targets.length };
 }
@@ -125,7 +124,7 @@ export async function alignProjector(o: AlignOptions): Promise<AlignReport> {
       const t = train[cursor]!;
       cursor = (cursor + 1) % train.length;
       const s = studentSequence(o, t);
-      const r = forwardBackward(o.model, o.adapter, [{ tokens: s.tokens, trainable: new Array(s.tokens.length - 1).fill(0), inputRows: s.projected.rows, teacher: { positions: s.positions, logprobs: t.logprobs } }], { mode: 'input', neededLogitsOnly: true });
+      const r = forwardBackward(o.model, o.adapter, [s.seq], { mode: 'input', neededLogitsOnly: true });
       kl += r.teacherKl!;
       o.projector.backward(s.projected, r.inputGrads![0]!, grads);
     }

@@ -7,6 +7,7 @@ import { DEFAULT_STACK } from './frames.ts';
 import type { PresetName } from './presets.ts';
 import type { SpeechSynthesizer } from './tts.ts';
 import type { SpeechTurnId, VoiceParams } from './voice.ts';
+import type { SpokenTurn } from '../rollout/trajectory.ts';
 
 /** Bump when the way frames are derived from audio changes outside the encoder (invalidates stores). */
 export const HEARING_VERSION = 1;
@@ -72,6 +73,14 @@ export interface UserTurnHearingOptions {
 }
 
 const SAMPLE_RATE = 16_000;
+
+/** The trajectory's record of a heard turn that fills the slot at `bos` (`audioTokens` pads) of the token record. */
+export function spokenTurnRecord(h: HeardTurn, turn: number, bos: number, audioTokens: number): SpokenTurn {
+  return {
+    turn, key: h.key, bos, audioTokens, encoderFrames: h.T, durationS: h.durationS, preset: h.preset, spokenText: h.spokenText,
+    taskId: h.request.taskId, rollout: h.request.rollout, audioKey: h.audioKey,
+  };
+}
 
 /** Least-recently-used map of HeardFrames bounded by the total number of frame floats. */
 export class HeardFramesLru {

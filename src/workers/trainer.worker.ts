@@ -32,7 +32,7 @@ import type { ListenerEncoder } from '../speech/listener-encoder.ts';
 import { audioMarkers, type AudioMarkers } from '../speech/markers.ts'; // small, and the policy agent imports it anyway
 import type { AudioProjector } from '../speech/projector.ts';
 import { canExceedZero } from '../rl/schedule.ts';
-import { framesFromHearing } from '../rl/trainer/speech-engine.ts';
+import { speechTraining } from '../rl/trainer/speech-engine.ts';
 
 /** Where the policy comes from. Files (a dropped folder) are structured-cloned into the worker. */
 export type ModelSpec =
@@ -219,7 +219,7 @@ const api = {
       const trainer = new RlTrainer({
         config, weights, suites, judge: retail?.sims.judge,
         makeBackend: (w) => createBackend(w, spec.device), baseModel: source.name,
-        ...(speech ? { speech: { projector: speech.projector, frames: framesFromHearing(speech.hearing), projectorLrMultiplier: config.speech.projectorLrMultiplier } } : {}),
+        ...(speech ? { speech: speechTraining(speech, config.speech.projectorLrMultiplier) } : {}),
         makeEngine: spec.device === 'webgpu' ? (_model, adapter, optimizer) => createGpuTrainEngine(weights, adapter, optimizer) : undefined,
         onEvent: (e) => cb.onEvent(e),
         onTrajectories: cb.onTrajectories ? (s, g) => cb.onTrajectories!(s, g) : undefined,

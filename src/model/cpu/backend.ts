@@ -17,9 +17,8 @@ function checkTokens(tokens: number[], vocab: number, what: string): void {
 }
 
 /** The rows at or after `start`, re-indexed from it (the part of the prompt still to run). */
-function shiftRows(e: EmbeddingRows | null, start: number): EmbeddingRows | null {
+function shiftRows(e: EmbeddingRows | null, start: number, D: number): EmbeddingRows | null {
   if (!e || start === 0) return e;
-  const D = e.rows.length / Math.max(1, e.positions.length);
   const keep = e.positions.map((p, i) => [p, i] as const).filter(([p]) => p >= start);
   if (!keep.length) return null;
   const rows = new Float64Array(keep.length * D);
@@ -76,7 +75,7 @@ export class CpuBackend implements InferenceBackend {
           stop.finishReason = 'length';
           break;
         }
-        const [row] = this.model.forward(next, cache, 'last', step === 0 ? shiftRows(spliced, cache.length) : null);
+        const [row] = this.model.forward(next, cache, 'last', step === 0 ? shiftRows(spliced, cache.length, this.config.hiddenSize) : null);
         const { token, logprob } = sampleFromLogits(row!, params, samplingUniform(params.seed, b, step));
         logprobs.push(logprob);
         stop.push(token);

@@ -50,7 +50,7 @@ export class CpuTrainEngine implements TrainEngine {
   ) {}
 
   async logprobs(batch: TrainSequence[], adapter: boolean, opts: { hidden?: boolean } = {}) {
-    // The LM head only where RL reads it (the policy's tokens): most of a long prompt's cost otherwise.
+    // The LM head only where RL reads it: the policy's tokens.
     const o = { returnHidden: opts.hidden ?? false, neededLogitsOnly: true };
     if (adapter) return sequenceLogprobs(this.model, this.adapter, batch, o);
     this.adapter.enabled = false;

@@ -25,7 +25,12 @@ import { AudioProjector, defaultProjectorConfig } from '../../speech/projector.t
 import type { UserTurnHearing } from '../../speech/hearing.ts';
 import { audioMarkers } from '../../speech/markers.ts';
 import { canExceedZero } from '../schedule.ts';
-import { framesFromHearing } from './speech-engine.ts';
+import { speechTraining } from './speech-engine.ts';
+import { buildSimulators } from './simulators.ts';
+import { RlTrainer, type TrainerDeps } from './trainer.ts';
+import type { EpisodeSuite } from './types.ts';
+
+export type TaskFamily = 'retail' | 'toy' | 'spoken';
 
 /** Speech episodes in Node: the hearing (TTS → listener, cached) and the policy's projector. */
 export interface NodeSpeech {
@@ -44,11 +49,6 @@ export async function nodeSpeech(c: TrainConfig, modelDim: number, projectorFile
   }
   return { hearing, projector };
 }
-import { buildSimulators } from './simulators.ts';
-import { RlTrainer, type TrainerDeps } from './trainer.ts';
-import type { EpisodeSuite } from './types.ts';
-
-export type TaskFamily = 'retail' | 'toy' | 'spoken';
 
 export function loadConfigFile(file: string | undefined, overrides: readonly string[], modelDir?: string): TrainConfig {
   let config = resolveConfig({});
@@ -159,7 +159,7 @@ export async function createNodeRun(o: {
   const deps: TrainerDeps = {
     config, weights, suites: { retail: suites.retail, math: suites.math }, judge: suites.judge, baseModel: config.model.dir,
     makeBackend: o.device === 'cpu' ? undefined : (w) => createBackend(w, o.device),
-    ...(speech ? { speech: { projector: speech.projector, frames: framesFromHearing(speech.hearing), projectorLrMultiplier: config.speech.projectorLrMultiplier } } : {}),
+    ...(speech ? { speech: speechTraining(speech, config.speech.projectorLrMultiplier) } : {}),
     makeEngine: o.trainDevice === 'webgpu' ? async (_model, adapter, optimizer) => (await import('./engine-gpu.ts')).createGpuTrainEngine(weights, adapter, optimizer) : undefined,
     onEvent: (e) => {
       writer?.write(e);

@@ -16,8 +16,8 @@ import type { ProjectorConfig } from '../../speech/projector-reference.ts';
 import { resolveConfig, type TrainConfig } from '../config.ts';
 import type { EvalEvent, MetricEvent } from '../metrics.ts';
 import { serializeCheckpoint } from './checkpoint.ts';
-import { SPOKEN_AUDIO_IDS, SPOKEN_INTENT_WORDS, SpokenToySuite } from './spoken-toy-suite.ts';
-import { framesFromHearing } from './speech-engine.ts';
+import { SpokenToySuite } from './spoken-toy-suite.ts';
+import { speechTraining } from './speech-engine.ts';
 import { RlTrainer } from './trainer.ts';
 
 export interface SpeechAblationOptions {
@@ -85,11 +85,10 @@ export async function runSpeechAblation(o: SpeechAblationOptions): Promise<Speec
   const D = o.weights.config.hiddenSize;
   const projectorConfig: ProjectorConfig = { encoderDim: o.encoderDim, stack: 4, hidden: 2 * D, modelDim: D, eps: 1e-6 };
   const projector = AudioProjector.create(projectorConfig, o.seed);
-  const frames = framesFromHearing(o.hearing);
   const suite = new SpokenToySuite({ vocabSize: o.weights.config.vocabSize, eosTokenIds: o.weights.config.eosTokenIds, hearing: o.hearing, projector, tasks: o.tasks });
   const trainer = (config: TrainConfig, arm: string, frozen: boolean) => new RlTrainer({
     config, weights: o.weights, suites: { retail: suite },
-    speech: { projector, frames, projectorLrMultiplier: o.projectorLrMultiplier, frozen },
+    speech: speechTraining({ hearing: o.hearing, projector }, o.projectorLrMultiplier, frozen),
     onEvent: (e) => o.onEvent?.(arm, e),
   });
   const evalBoth = async (t: RlTrainer) => ({ speech: await t.evaluate(t.nextStep, 'speech'), text: await t.evaluate(t.nextStep, 'text') });
@@ -103,16 +102,9 @@ export async function runSpeechAblation(o: SpeechAblationOptions): Promise<Speec
   const examples = async (split: string): Promise<AlignExample[]> => {
     const out: AlignExample[] = [];
     for (const taskId of suite.taskIds(split)) {
-      const index = Number(taskId.split('#')[1]);
       for (let k = 0; k < o.groupSize; k++) {
-        const { intent, sentence } = suite.describe(index, k);
-        const context = suite.context(k);
-        const h = await o.hearing.hear({ text: sentence, taskId, turn: 0, rollout: k });
-        const count = projector.tokensFor(h.T);
-        out.push({
-          text: [...context, SPOKEN_INTENT_WORDS[intent]!],
-          speech: { tokens: [...context, SPOKEN_AUDIO_IDS.bos, ...new Array<number>(count).fill(SPOKEN_AUDIO_IDS.pad), SPOKEN_AUDIO_IDS.eos], slots: [{ bos: context.length, count, frames: h.frames, T: h.T }] },
-        });
+        const spoken = await suite.spokenPrompt(taskId, k);
+        out.push({ text: suite.textPrompt(suite.indexOf(taskId), k), speech: { tokens: spoken.tokens, slots: [spoken.slot] } });
       }
     }
     return out;

@@ -13,13 +13,21 @@ import type { RlSequence } from './sequences.ts';
 /** Encoder frames of a heard turn (T × encoderDim), by its hearing key. */
 export type FramesLookup = (key: string) => Promise<{ frames: Float32Array; T: number }>;
 
-/** Frames by key from a hearing's memory: the step's rollouts heard them, so they are still cached. */
-export function framesFromHearing(h: { memory: { get(key: string): { frames: Float32Array; T: number } | undefined } }): FramesLookup {
-  return async (key) => {
-    const f = h.memory.get(key);
+/**
+ * The trainer's speech part from a hearing and the projector: frames are looked up by key in the
+ * hearing's memory (the step's rollouts heard them, so they are still cached).
+ */
+export function speechTraining(
+  s: { hearing: { memory: { get(key: string): { frames: Float32Array; T: number } | undefined } }; projector: AudioProjector },
+  projectorLrMultiplier: number,
+  frozen = false,
+): SpeechTraining {
+  const frames: FramesLookup = async (key) => {
+    const f = s.hearing.memory.get(key);
     if (!f) throw new Error(`speech: the frames of heard turn ${key} left the hearing's cache before training (raise its maxFloats)`);
     return f;
   };
+  return { projector: s.projector, frames, projectorLrMultiplier, frozen };
 }
 
 export interface SpeechTraining {

@@ -6,9 +6,9 @@
 // verb. The verifier rewards exactly the requested tool. Tasks of the held-out split use other order
 // ids and sentences; every rollout of a group is spoken by its own voice.
 import { parseAssistantOutput } from '../../model/tool-calls.ts';
-import { TRAJECTORY_VERSION, type SpokenTurn, type Trajectory, type Turn } from '../../rollout/trajectory.ts';
-import type { HeardTurn, HearRequest } from '../../speech/hearing.ts';
-import type { AudioProjector } from '../../speech/projector.ts';
+import { TRAJECTORY_VERSION, type Trajectory, type Turn } from '../../rollout/trajectory.ts';
+import { spokenTurnRecord, type HeardTurn, type HearRequest } from '../../speech/hearing.ts';
+import type { AudioProjector, HeardSlot } from '../../speech/projector.ts';
 import type { SampledTask } from '../sampler.ts';
 import { singleTurnTokens } from './toy-suite.ts';
 import { groupGenerateOptions, type EpisodeSuite, type PolicyRun } from './types.ts';
@@ -80,6 +80,34 @@ export class SpokenToySuite implements EpisodeSuite {
     return [pick(k * 5), pick(k * 3 + 2)];
   }
 
+  /** The task index of a task id ("spoken#<index>"). */
+  indexOf(taskId: string): number {
+    const index = Number(taskId.split('#')[1]);
+    if (!Number.isInteger(index) || index < 0) throw new Error(`spoken suite: bad task id ${taskId}`);
+    return index;
+  }
+
+  /** Rollout k's prompt reading the request: its context words, then the intent word. */
+  textPrompt(index: number, k: number): number[] {
+    return [...this.context(k), SPOKEN_INTENT_WORDS[this.describe(index, k).intent]!];
+  }
+
+  /**
+   * Rollout k's prompt hearing the request: its context words, <|audio_bos|>, one pad per audio token,
+   * <|audio_eos|>; with the heard sentence and the slot its projected frames fill.
+   */
+  async spokenPrompt(taskId: string, k: number): Promise<{ tokens: number[]; heard: HeardTurn; slot: HeardSlot }> {
+    const context = this.context(k);
+    const heard = await this.o.hearing.hear({ text: this.describe(this.indexOf(taskId), k).sentence, taskId, turn: 0, rollout: k });
+    const count = this.o.projector.tokensFor(heard.T);
+    const { bos, pad, eos } = SPOKEN_AUDIO_IDS;
+    return {
+      tokens: [...context, bos, ...new Array<number>(count).fill(pad), eos],
+      heard,
+      slot: { bos: context.length, count, frames: heard.frames, T: heard.T },
+    };
+  }
+
   decode(ids: readonly number[], orderId: string): string {
     return ids.map((id) => {
       const a = (SPOKEN_ACTION_TOKENS as readonly number[]).indexOf(id);
@@ -91,27 +119,22 @@ export class SpokenToySuite implements EpisodeSuite {
 
   async runGroup(task: SampledTask, _split: string, groupSize: number, policy: PolicyRun): Promise<Trajectory[]> {
     if (task.kind !== 'retail') throw new Error(`spoken suite: got a ${task.kind} task`);
-    const index = Number(task.taskId.split('#')[1]);
-    if (!Number.isInteger(index) || index < 0) throw new Error(`spoken suite: bad task id ${task.taskId}`);
+    const index = this.indexOf(task.taskId);
     const started = Date.now();
     const prompts: number[][] = [];
-    const heard: (HeardTurn | null)[] = [];
+    const heard: ({ heard: HeardTurn; slot: HeardSlot } | null)[] = [];
     const rows = [];
     for (let k = 0; k < groupSize; k++) {
-      const { intent, sentence } = this.describe(index, k);
-      const context = this.context(k);
       if (!task.speech) {
-        prompts.push([...context, SPOKEN_INTENT_WORDS[intent]!]);
+        prompts.push(this.textPrompt(index, k));
         heard.push(null);
         rows.push(null);
         continue;
       }
-      const h = await this.o.hearing.hear({ text: sentence, taskId: task.taskId, turn: 0, rollout: k });
-      const count = this.o.projector.tokensFor(h.T);
-      const { bos, pad, eos } = SPOKEN_AUDIO_IDS;
-      prompts.push([...context, bos, ...new Array<number>(count).fill(pad), eos]);
-      heard.push(h);
-      rows.push(this.o.projector.rows([{ bos: context.length, count, frames: h.frames, T: h.T }]).rows);
+      const p = await this.spokenPrompt(task.taskId, k);
+      prompts.push(p.tokens);
+      heard.push(p);
+      rows.push(this.o.projector.rows([p.slot]).rows);
     }
     const opts = { ...groupGenerateOptions(policy, this.o.eosTokenIds), ...(task.speech ? { promptEmbeddings: rows } : {}) };
     const results = await policy.backend.generate(prompts, opts);
@@ -124,10 +147,7 @@ export class SpokenToySuite implements EpisodeSuite {
       const right = calls.some((c) => c.name === verb);
       const wrong = calls.some((c) => c.name !== verb);
       const h = heard[k];
-      const context = this.context(k);
-      const speech: SpokenTurn[] | undefined = h
-        ? [{ turn: 0, key: h.key, bos: context.length, audioTokens: prompt.length - context.length - 2, encoderFrames: h.T, durationS: h.durationS, preset: h.preset, spokenText: h.spokenText, taskId: h.request.taskId, rollout: h.request.rollout, audioKey: h.audioKey }]
-        : undefined;
+      const speech = h ? [spokenTurnRecord(h.heard, 0, h.slot.bos, h.slot.count)] : undefined;
       const turns: Turn[] = [
         { role: 'user', text: sentence },
         { role: 'assistant', agentTurn: 0, text: parsed.content, raw, toolCalls: calls, tokenSpan: [prompt.length, prompt.length + r.tokens.length], finishReason: r.finishReason },

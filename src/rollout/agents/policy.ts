@@ -16,7 +16,7 @@ import type { PolicyGenerate } from './batcher.ts';
 import type { Turn } from '../trajectory.ts';
 import type { Agent, AgentStep, EpisodeContext } from '../types.ts';
 import type { SpokenTurn } from '../trajectory.ts';
-import type { HeardTurn } from '../../speech/hearing.ts';
+import { spokenTurnRecord, type HeardTurn } from '../../speech/hearing.ts';
 import { findAudioSlots, markerText, type AudioMarkers } from '../../speech/markers.ts';
 import type { AudioProjector, HeardSlot } from '../../speech/projector.ts';
 
@@ -109,7 +109,7 @@ export class PolicyAgent implements Agent {
     const spoken = slots.flatMap((s, j): SpokenTurn[] => {
       if (s.bos < contextStart) return [];
       const t = this.heard.get(order[j]!)!;
-      return [{ turn: order[j]!, key: t.key, bos: s.bos, audioTokens: s.count, encoderFrames: t.T, durationS: t.durationS, preset: t.preset, spokenText: t.spokenText, taskId: t.request.taskId, rollout: t.request.rollout, audioKey: t.audioKey }];
+      return [spokenTurnRecord(t, order[j]!, s.bos, s.count)];
     });
     return { rows: h.projector.rows(heardSlots).rows, spoken };
   }

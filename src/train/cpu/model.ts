@@ -8,7 +8,7 @@
 // PPO/GRPO clipped ratios, KL estimators and advantages reduce to dLogprob (see ../rl-loss.ts).
 import { embeddingForward, embeddingBackward } from '../../reference/embedding_backward.ts';
 import { rmsnormForward, rmsnormBackward } from '../../reference/rmsnorm_backward.ts';
-import { logprobEntropy, logprobEntropyBackward } from '../../reference/logprob.ts';
+import { logprobEntropy, logprobEntropyBackward, teacherKl, teacherKlBackward } from '../../reference/logprob.ts';
 import type { LoraAdapter } from '../lora.ts';
 import { logSoftmax } from '../../model/sampling.ts';
 import { applyEmbeddingRows, checkEmbeddingRows, type EmbeddingRows } from '../../model/backend.ts';
@@ -78,26 +78,26 @@ export interface ForwardBackwardResult {
   teacherKl?: number;
 }
 
-function checkSequence(s: TrainSequence, i: number, V: number, D: number): void {
-  if (s.tokens.length < 2) throw new Error(`trainer: sequence ${i} has ${s.tokens.length} tokens; at least 2 are needed to predict a next token`);
-  for (const t of s.tokens) if (!Number.isInteger(t) || t < 0 || t >= V) throw new Error(`trainer: sequence ${i} has token id ${t} outside [0, ${V})`);
+/** Throws, naming the problem, on a sequence that does not fit a model of vocabulary V and width D (both trainers). */
+export function checkTrainSequence(s: TrainSequence, i: number, V: number, D: number, who = 'trainer'): void {
+  if (s.tokens.length < 2) throw new Error(`${who}: sequence ${i} has ${s.tokens.length} tokens; at least 2 are needed to predict a next token`);
+  for (const t of s.tokens) if (!Number.isInteger(t) || t < 0 || t >= V) throw new Error(`${who}: sequence ${i} has token id ${t} outside [0, ${V})`);
   const n = s.tokens.length - 1;
-  if (s.trainable && s.trainable.length !== n) throw new Error(`trainer: sequence ${i} trainable mask has ${s.trainable.length} entries, expected ${n}`);
-  if (s.dLogprob && s.dLogprob.length !== n) throw new Error(`trainer: sequence ${i} dLogprob has ${s.dLogprob.length} entries, expected ${n}`);
+  if (s.trainable && s.trainable.length !== n) throw new Error(`${who}: sequence ${i} trainable mask has ${s.trainable.length} entries, expected ${n}`);
+  if (s.dLogprob && s.dLogprob.length !== n) throw new Error(`${who}: sequence ${i} dLogprob has ${s.dLogprob.length} entries, expected ${n}`);
   if (s.dHidden && s.dHidden.length !== n * D && s.dHidden.length !== (n + 1) * D) {
-    throw new Error(`trainer: sequence ${i} dHidden has ${s.dHidden.length} entries, expected ${n * D} or ${(n + 1) * D} (positions × hidden size ${D})`);
+    throw new Error(`${who}: sequence ${i} dHidden has ${s.dHidden.length} entries, expected ${n * D} or ${(n + 1) * D} (positions × hidden size ${D})`);
   }
-  if (s.inputRows) checkEmbeddingRows(s.inputRows, s.tokens.length, D, `trainer: sequence ${i}`);
+  if (s.inputRows) checkEmbeddingRows(s.inputRows, s.tokens.length, D, `${who}: sequence ${i}`);
   if (s.teacher) {
     const { positions, logprobs } = s.teacher;
-    if (positions.length !== logprobs.length) throw new Error(`trainer: sequence ${i} teacher has ${positions.length} positions but ${logprobs.length} distributions`);
+    if (positions.length !== logprobs.length) throw new Error(`${who}: sequence ${i} teacher has ${positions.length} positions but ${logprobs.length} distributions`);
     positions.forEach((p, j) => {
-      if (!Number.isInteger(p) || p < 0 || p >= n) throw new Error(`trainer: sequence ${i} teacher position ${p} is outside the ${n} next-token positions`);
-      if (logprobs[j]!.length !== V) throw new Error(`trainer: sequence ${i} teacher distribution ${j} has ${logprobs[j]!.length} entries, expected the vocabulary size ${V}`);
+      if (!Number.isInteger(p) || p < 0 || p >= n) throw new Error(`${who}: sequence ${i} teacher position ${p} is outside the ${n} next-token positions`);
+      if (logprobs[j]!.length !== V) throw new Error(`${who}: sequence ${i} teacher distribution ${j} has ${logprobs[j]!.length} entries, expected the vocabulary size ${V}`);
     });
   }
 }
-
 
 export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, batch: TrainSequence[], opts: ForwardBackwardOptions = {}): ForwardBackwardResult {
   const c = model.config;
@@ -105,7 +105,7 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
   const beta = opts.entropyCoef ?? 0;
   const D = c.hiddenSize;
   const V = c.vocabSize;
-  batch.forEach((s, i) => checkSequence(s, i, V, D));
+  batch.forEach((s, i) => checkTrainSequence(s, i, V, D));
   if (mode === 'lora' && !adapter?.enabled) throw new Error('trainer: LoRA mode needs an enabled adapter');
   const grads: Grads = { lora: new Map(), weights: new Map() };
   const wgrad = (name: string, size: number) => {
@@ -172,22 +172,19 @@ export function forwardBackward(model: TrainModel, adapter: LoraAdapter | null, 
       const { logprob, entropy } = logprobEntropy(z, 0, V, target);
       lps[t] = logprob;
       ents[t] = entropy;
-      const logp = wantDist.has(t) || q ? logSoftmax(z) : null;
-      if (wantDist.has(t)) dists.push(logp!);
+      if (wantDist.has(t)) dists.push(logSoftmax(z));
       if (!on && !q) continue;
       const g = on ? (seq.dLogprob ? seq.dLogprob[t]! : -1) : 0;
       if (on) result.loss += g * logprob - beta * entropy;
       if (q) {
-        // KL(q ‖ p) = Σ q (log q − log p); ∂/∂z = p − q.
-        let kl = 0;
-        for (let v = 0; v < V; v++) if (q[v]! > -Infinity) kl += Math.exp(q[v]!) * (q[v]! - logp![v]!);
+        const kl = teacherKl(z, 0, V, q);
         result.loss += kl;
         result.teacherKl! += kl;
       }
       if (mode === 'none') continue;
       if (on) logprobEntropyBackward(z, 0, V, target, g, -beta, dz);
       else dz.fill(0);
-      if (q) for (let v = 0; v < V; v++) dz[v] += Math.exp(logp![v]!) - Math.exp(q[v]!);
+      if (q) teacherKlBackward(z, 0, V, q, dz);
       for (let v = 0; v < V; v++) {
         const d = dz[v]!;
         if (d === 0) continue;

@@ -1,24 +1,14 @@
-// Per-sequence inputs of the GPU trainer: the CPU trainer's checks, the per-position loss
+// Per-sequence inputs of the GPU trainer: the CPU trainer's checks (one checkTrainSequence), the per-position loss
 // coefficients the logprob kernel reads, and the runs of spliced rows copied into the embeddings.
 import type { ModelConfig } from '../../model/config.ts';
-import { checkEmbeddingRows, type EmbeddingRows } from '../../model/backend.ts';
-import { checkTokenIds } from '../../kernels/embedding.ts';
-import type { TrainSequence } from '../cpu/model.ts';
-import { teacherRows, type TeacherRows } from './teacher.ts';
+import type { EmbeddingRows } from '../../model/backend.ts';
+import { checkTrainSequence, type TrainSequence } from '../cpu/model.ts';
+import type { TeacherRows } from './teacher.ts';
 
-/** Throws on a malformed sequence; returns its teacher rows by position (null without a teacher). */
+/** Throws on a malformed sequence (the CPU trainer's checks); returns its teacher rows by position (null without a teacher). */
 export function checkSequence(seq: TrainSequence, i: number, c: ModelConfig): TeacherRows | null {
-  if (seq.tokens.length < 2) throw new Error(`GPU trainer: sequence ${i} needs at least 2 tokens`);
-  checkTokenIds(seq.tokens, c.vocabSize);
-  const n = seq.tokens.length - 1;
-  if (seq.trainable && seq.trainable.length !== n) throw new Error(`GPU trainer: sequence ${i} trainable mask has ${seq.trainable.length} entries, expected ${n}`);
-  if (seq.dLogprob && seq.dLogprob.length !== n) throw new Error(`GPU trainer: sequence ${i} dLogprob has ${seq.dLogprob.length} entries, expected ${n}`);
-  const D = c.hiddenSize;
-  if (seq.dHidden && seq.dHidden.length !== n * D && seq.dHidden.length !== (n + 1) * D) {
-    throw new Error(`GPU trainer: sequence ${i} dHidden has ${seq.dHidden.length} entries, expected ${n * D} or ${(n + 1) * D}`);
-  }
-  if (seq.inputRows) checkEmbeddingRows(seq.inputRows, seq.tokens.length, D, `GPU trainer: sequence ${i}`);
-  return teacherRows(seq, i, c.vocabSize);
+  checkTrainSequence(seq, i, c.vocabSize, c.hiddenSize, 'GPU trainer');
+  return seq.teacher ? new Map(seq.teacher.positions.map((p, j) => [p, seq.teacher!.logprobs[j]!])) : null;
 }
 
 /** (∂L/∂logprob, ∂L/∂entropy) per next-token position; 0 where not trainable. */

@@ -4,7 +4,7 @@
 // RetailSuite asks — task "split#index", the turn's index in `turns`, rollout k within the group.
 import { TRAJECTORY_VERSION, type SpokenTurn, type Trajectory } from '../../../src/rollout/trajectory.ts';
 import { STOP_TOKEN } from '../../../src/rollout/types.ts';
-import { UserTurnHearing, type FrameEncoder } from '../../../src/speech/hearing.ts';
+import { spokenTurnRecord, UserTurnHearing, type FrameEncoder } from '../../../src/speech/hearing.ts';
 import type { SpeechSynthesizer } from '../../../src/speech/tts.ts';
 
 export const CUSTOMER = [
@@ -38,7 +38,7 @@ export async function speechEpisode(synthesizer: SpeechSynthesizer, k: number, p
   for (const i of [1, 3]) {
     const h = await hearing.hear({ text: (turns[i] as { text: string }).text, taskId: `${task.split}#${task.index}`, turn: i, rollout: k });
     // PolicyAgent's record of the slot (src/rollout/agents/policy.ts)
-    speech.push({ turn: i, key: h.key, bos, audioTokens: h.audioTokens, encoderFrames: h.T, durationS: h.durationS, preset: h.preset, spokenText: h.spokenText, taskId: h.request.taskId, rollout: h.request.rollout, audioKey: h.audioKey });
+    speech.push(spokenTurnRecord(h, i, bos, h.audioTokens));
     bos += h.audioTokens + 30;
   }
   return {
