@@ -9,8 +9,8 @@ import type { Turn } from '../rollout/trajectory.ts';
 import { STOP_TOKEN } from '../rollout/types.ts';
 import type { AlignExample } from './align.ts';
 import type { HeardTurn, HearRequest } from './hearing.ts';
-import { findAudioSlots, markerText, type AudioMarkers } from './markers.ts';
-import type { AudioProjector, HeardSlot } from './projector.ts';
+import { heardSlots, withHeardTurns, type AudioMarkers } from './markers.ts';
+import type { AudioProjector } from './projector.ts';
 
 export interface ChatAlignOptions {
   tokenizer: ModelTokenizer;
@@ -35,17 +35,10 @@ export async function chatAlignExamples(o: ChatAlignOptions): Promise<AlignExamp
     for (const [i, t] of turns.entries()) {
       if (t.role !== 'user' || t.text.includes(STOP_TOKEN)) continue;
       heard.set(i, await o.hearing.hear({ text: t.text, taskId: c.taskId, turn: i, rollout: 0 }));
-      const prefix = turns.slice(0, i + 1);
-      const text = render(toChatMessages(prefix));
-      const spoken = toChatMessages(prefix).map((m, j) => (heard.has(j) ? { role: 'user' as const, content: markerText(o.markers, o.projector.tokensFor(heard.get(j)!.T)) } : m));
-      const tokens = render(spoken);
-      const order = [...heard.keys()].sort((a, b) => a - b);
-      const slots: HeardSlot[] = findAudioSlots(tokens, o.markers).map((s, k) => {
-        const h = heard.get(order[k]!)!;
-        return { ...s, frames: h.frames, T: h.T };
-      });
-      if (slots.length !== order.length) throw new Error(`alignment: conversation ${c.taskId} turn ${i} renders ${slots.length} audio slots for ${order.length} heard turns`);
-      out.push({ text, speech: { tokens, slots } });
+      const messages = toChatMessages(turns.slice(0, i + 1));
+      const tokensFor = (T: number) => o.projector.tokensFor(T);
+      const tokens = render(withHeardTurns(messages, heard, o.markers, tokensFor));
+      out.push({ text: render(messages), speech: { tokens, slots: heardSlots(tokens, heard, o.markers, tokensFor).slots } });
     }
   }
   return out;

@@ -3,7 +3,10 @@
 // <|audio_start|> <|audio_pad|> <|audio_end|>; text-only Qwen2.5/Qwen3 tokenizers have neither, so their
 // reserved (never-trained, never-generated) multimodal markers <|vision_start|> <|vision_pad|>
 // <|vision_end|> are reused. Each must encode to exactly one id.
+import type { ChatMessage } from '../model/chat-template.ts';
 import type { ModelTokenizer } from '../model/tokenizer.ts';
+import type { HeardTurn } from './hearing.ts';
+import type { HeardSlot } from './projector.ts';
 
 export interface AudioMarker {
   text: string;
@@ -53,4 +56,28 @@ export function findAudioSlots(ids: readonly number[], m: AudioMarkers): { bos: 
     i = j;
   }
   return out;
+}
+
+/** The messages with each heard customer turn (keyed by message index) replaced by its audio markers. */
+export function withHeardTurns(messages: readonly ChatMessage[], heard: ReadonlyMap<number, HeardTurn>, m: AudioMarkers, tokensFor: (T: number) => number): ChatMessage[] {
+  return messages.map((msg, i) => {
+    const h = heard.get(i);
+    return h ? { role: 'user', content: markerText(m, tokensFor(h.T)) } : msg;
+  });
+}
+
+/**
+ * The audio slots of a rendered prompt, in order, each filled with the frames of the heard turn of the
+ * same rank (turn order); `turns[j]` is slot j's message index. Throws when slots and turns disagree.
+ */
+export function heardSlots(ids: readonly number[], heard: ReadonlyMap<number, HeardTurn>, m: AudioMarkers, tokensFor: (T: number) => number): { slots: HeardSlot[]; turns: number[] } {
+  const found = findAudioSlots(ids, m);
+  const turns = [...heard.keys()].sort((a, b) => a - b);
+  if (found.length !== turns.length) throw new Error(`speech: the prompt has ${found.length} audio slots for ${turns.length} heard customer turns`);
+  const slots = found.map((s, j) => {
+    const h = heard.get(turns[j]!)!;
+    if (s.count !== tokensFor(h.T)) throw new Error(`speech: audio slot ${j} has ${s.count} pads, its audio ${tokensFor(h.T)} tokens`);
+    return { ...s, frames: h.frames, T: h.T };
+  });
+  return { slots, turns };
 }

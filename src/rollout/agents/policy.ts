@@ -17,8 +17,8 @@ import type { Turn } from '../trajectory.ts';
 import type { Agent, AgentStep, EpisodeContext } from '../types.ts';
 import type { SpokenTurn } from '../trajectory.ts';
 import { spokenTurnRecord, type HeardTurn } from '../../speech/hearing.ts';
-import { findAudioSlots, markerText, type AudioMarkers } from '../../speech/markers.ts';
-import type { AudioProjector, HeardSlot } from '../../speech/projector.ts';
+import { heardSlots, withHeardTurns, type AudioMarkers } from '../../speech/markers.ts';
+import type { AudioProjector } from '../../speech/projector.ts';
 
 /** Speech episodes: every customer turn is heard (rendered, encoded, projected, spliced) instead of read. */
 export interface PolicyHearing {
@@ -87,31 +87,16 @@ export class PolicyAgent implements Agent {
     const messages = toChatMessages(turns);
     const h = this.hearing;
     if (!h) return messages;
-    for (const [i, t] of turns.entries()) {
-      if (t.role !== 'user') continue;
-      if (!this.heard.has(i)) this.heard.set(i, await h.hear(i, t.text));
-      messages[i] = { role: 'user', content: markerText(h.markers, h.projector.tokensFor(this.heard.get(i)!.T)) };
-    }
-    return messages;
+    for (const [i, t] of turns.entries()) if (t.role === 'user' && !this.heard.has(i)) this.heard.set(i, await h.hear(i, t.text));
+    return withHeardTurns(messages, this.heard, h.markers, (T) => h.projector.tokensFor(T));
   }
 
   /** The projected rows of every audio slot of the prompt, and the slots new in this step's context. */
   private splice(prompt: number[], contextStart: number): { rows: ReturnType<AudioProjector['rows']>['rows']; spoken: SpokenTurn[] } {
     const h = this.hearing!;
-    const slots = findAudioSlots(prompt, h.markers);
-    const order = [...this.heard.keys()].sort((a, b) => a - b);
-    if (slots.length !== order.length) throw new Error(`speech: the prompt has ${slots.length} audio slots for ${order.length} heard customer turns`);
-    const heardSlots: HeardSlot[] = slots.map((s, j) => {
-      const turn = this.heard.get(order[j]!)!;
-      if (s.count !== h.projector.tokensFor(turn.T)) throw new Error(`speech: audio slot ${j} has ${s.count} pads, its audio ${h.projector.tokensFor(turn.T)} tokens`);
-      return { ...s, frames: turn.frames, T: turn.T };
-    });
-    const spoken = slots.flatMap((s, j): SpokenTurn[] => {
-      if (s.bos < contextStart) return [];
-      const t = this.heard.get(order[j]!)!;
-      return [spokenTurnRecord(t, order[j]!, s.bos, s.count)];
-    });
-    return { rows: h.projector.rows(heardSlots).rows, spoken };
+    const { slots, turns } = heardSlots(prompt, this.heard, h.markers, (T) => h.projector.tokensFor(T));
+    const spoken = slots.flatMap((s, j): SpokenTurn[] => (s.bos < contextStart ? [] : [spokenTurnRecord(this.heard.get(turns[j]!)!, turns[j]!, s.bos, s.count)]));
+    return { rows: h.projector.rows(slots).rows, spoken };
   }
 
   async act(ctx: EpisodeContext, turns: readonly Turn[]): Promise<AgentStep> {
