@@ -21,41 +21,69 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-/** Least-recently-used map bounded by total sample count (4 bytes each). */
-export class AudioLru implements AudioStore {
-  private readonly entries = new Map<string, Float32Array>();
-  private samples = 0;
+/**
+ * Least-recently-used map bounded by the total size of its values (`sizeOf`, e.g. float count); a value
+ * larger than the whole capacity is not kept (it would evict everything).
+ */
+export class SizedLru<V> {
+  private readonly entries = new Map<string, V>();
+  private total = 0;
 
-  constructor(readonly maxSamples = 16_000 * 60 * 10) {
-    if (!(maxSamples > 0)) throw new Error(`AudioLru: maxSamples must be positive, got ${maxSamples}`);
+  constructor(
+    readonly capacity: number,
+    private readonly sizeOf: (v: V) => number,
+  ) {
+    if (!(capacity > 0)) throw new Error(`LRU cache: capacity must be positive, got ${capacity}`);
   }
 
   get size(): number {
     return this.entries.size;
   }
 
-  async get(key: string): Promise<Float32Array | undefined> {
+  get(key: string): V | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
+    if (hit !== undefined) {
       this.entries.delete(key); // re-insert: Map order is recency order
       this.entries.set(key, hit);
     }
     return hit;
   }
 
-  async put(key: string, audio: Float32Array): Promise<void> {
+  put(key: string, value: V): void {
     const old = this.entries.get(key);
-    if (old) {
-      this.samples -= old.length;
+    if (old !== undefined) {
+      this.total -= this.sizeOf(old);
       this.entries.delete(key);
     }
-    if (audio.length > this.maxSamples) return; // larger than the whole cache: do not evict everything for it
-    this.entries.set(key, audio);
-    this.samples += audio.length;
+    if (this.sizeOf(value) > this.capacity) return;
+    this.entries.set(key, value);
+    this.total += this.sizeOf(value);
     for (const [k, v] of this.entries) {
-      if (this.samples <= this.maxSamples) break;
+      if (this.total <= this.capacity) break;
       this.entries.delete(k);
-      this.samples -= v.length;
+      this.total -= this.sizeOf(v);
     }
+  }
+}
+
+/** Rendered audio in memory, bounded by total sample count (4 bytes each). */
+export class AudioLru implements AudioStore {
+  private readonly lru: SizedLru<Float32Array>;
+
+  constructor(readonly maxSamples = 16_000 * 60 * 10) {
+    if (!(maxSamples > 0)) throw new Error(`AudioLru: maxSamples must be positive, got ${maxSamples}`);
+    this.lru = new SizedLru(maxSamples, (a) => a.length);
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+
+  async get(key: string): Promise<Float32Array | undefined> {
+    return this.lru.get(key);
+  }
+
+  async put(key: string, audio: Float32Array): Promise<void> {
+    this.lru.put(key, audio);
   }
 }

@@ -2,7 +2,7 @@
 // (the project's listener, or any FrameEncoder) → encoder frames T × dim, cached per (audio, encoder).
 // Environment-neutral (no Node or DOM imports): Node persists through hearing-store-node.ts, the
 // browser can back HearingStore with IndexedDB. A cache hit costs no rendering and no encoding.
-import { canonicalJson, sha256Hex } from './cache.ts';
+import { canonicalJson, sha256Hex, SizedLru } from './cache.ts';
 import { DEFAULT_STACK } from './frames.ts';
 import type { PresetName } from './presets.ts';
 import type { SpeechSynthesizer } from './tts.ts';
@@ -82,42 +82,11 @@ export function spokenTurnRecord(h: HeardTurn, turn: number, bos: number, audioT
   };
 }
 
-/** Least-recently-used map of HeardFrames bounded by the total number of frame floats. */
-export class HeardFramesLru {
-  private readonly entries = new Map<string, HeardFrames>();
-  private floats = 0;
-
+/** Heard frames in memory, bounded by the total number of frame floats. */
+export class HeardFramesLru extends SizedLru<HeardFrames> {
   constructor(readonly maxFloats = 4 * 1024 * 1024) {
     if (!(maxFloats > 0)) throw new Error(`hearing: cache capacity must be a positive number of floats, got ${maxFloats}`);
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get(key: string): HeardFrames | undefined {
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key); // Map order is recency order
-      this.entries.set(key, hit);
-    }
-    return hit;
-  }
-
-  put(key: string, value: HeardFrames): void {
-    const old = this.entries.get(key);
-    if (old) {
-      this.floats -= old.frames.length;
-      this.entries.delete(key);
-    }
-    if (value.frames.length > this.maxFloats) return; // never evict everything for one oversized entry
-    this.entries.set(key, value);
-    this.floats += value.frames.length;
-    for (const [k, v] of this.entries) {
-      if (this.floats <= this.maxFloats) break;
-      this.entries.delete(k);
-      this.floats -= v.frames.length;
-    }
+    super(maxFloats, (v) => v.frames.length);
   }
 }
 

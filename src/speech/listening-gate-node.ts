@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ListeningGate } from './align.ts';
+import type { ListeningFile } from './listener/make.ts';
 
 /** --listening, --gate-kinds and --threshold: which listening test gates a speech command, and how. */
 export function addListeningGateOptions(cmd: Command): Command {
@@ -19,7 +20,7 @@ export function listeningGateFrom(f: { listening: string; gateKinds: string; thr
 }
 
 export function readListeningGate(file: string, kinds: readonly string[], threshold: number): ListeningGate {
-  let j: { byKind?: Record<string, { rate: number }>; grammar?: { byKind?: Record<string, { rate: number }> } };
+  let j: Partial<ListeningFile>;
   try {
     j = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
