@@ -48,7 +48,7 @@ interface Heard {
   key: string;
   cached: boolean;
   ms: number;
-  /** A heard turn's replay: the rollout id found, and whether the render is the recorded one. */
+  /** A heard turn's replay: its recorded rollout id, and whether the render is the recorded one. */
   replay?: { rollout: number; exact: boolean };
 }
 

@@ -120,8 +120,6 @@ export function formatField(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/** Whether a (validated) config ever draws speech episodes: then the trainer needs the hearing. */
-
 const SPEECH_ON_TOY = 'Speech episodes need the τ-bench retail task (the toy task has no customer turns to hear): set the speech share to 0.';
 
 /** The setup problems that concern the speech fields: their config validation messages, and speech on the toy task. */
